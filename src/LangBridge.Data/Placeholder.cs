@@ -1,0 +1,1 @@
+namespace LangBridge.Data; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace LangBridge.Onnx; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace LangBridge.Training; internal static class Placeholder { }
