@@ -1,0 +1,160 @@
+// LangBridge build. Every pipeline step is a `langbridge` CLI command; the tasks here only
+// orchestrate (build, run the CLI, run the tests), so each step can also be run by hand.
+//
+//   ./build.sh                          Default: Data -> Train -> Evaluate -> Export -> Verify
+//   ./build.sh --target=Test            build and run every test project
+//   ./build.sh --target=Data --force    refetch the data cache
+//
+// Arguments: --configuration=Release|Debug, --recipe=models/<name>.json, --vocab-size=N, --force
+
+using System.Xml.Linq;
+
+var target = Argument("target", "Default");
+var configuration = Argument("configuration", "Release");
+var recipe = Argument("recipe", "models/lqae-fashion.json");
+var vocabSize = Argument("vocab-size", 32768);
+var force = HasArgument("force");
+
+var root = MakeAbsolute(Directory(".."));
+var solution = root.CombineWithFilePath("LangBridge.slnx");
+var artifacts = root.Combine("artifacts");
+var cliDll = artifacts.Combine($"bin/LangBridge.Cli/{configuration.ToLowerInvariant()}").CombineWithFilePath("langbridge.dll");
+var isCi = EnvironmentVariable("CI") is { Length: > 0 } ci && ci != "false";
+
+// Runs `langbridge <args>` and fails the task on a non-zero exit code.
+void Langbridge(string args)
+{
+    Information($"langbridge {args}");
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"\"{cliDll}\" {args}",
+        WorkingDirectory = root,
+    });
+    if (exit != 0) throw new CakeException($"langbridge {args.Split(' ')[0]} failed with exit code {exit}.");
+}
+
+// Runs a shell command; returns its exit code.
+int Shell(string command) => StartProcess("bash", new ProcessSettings
+{
+    Arguments = $"-c \"{command.Replace("\"", "\\\"")}\"",
+    WorkingDirectory = root,
+});
+
+Task("Clean")
+    .Description("Removes build outputs (keeps the data cache under artifacts/data).")
+    .Does(() =>
+{
+    foreach (var dir in new[] { "bin", "obj", "packages", "test-results" })
+    {
+        var path = artifacts.Combine(dir);
+        if (DirectoryExists(path)) DeleteDirectory(path, new DeleteDirectorySettings { Recursive = true, Force = true });
+    }
+});
+
+Task("Restore")
+    .Does(() => DotNetRestore(solution.FullPath));
+
+Task("Build")
+    .IsDependentOn("Restore")
+    .Does(() =>
+{
+    DotNetBuild(solution.FullPath, new DotNetBuildSettings
+    {
+        Configuration = configuration,
+        NoRestore = true,
+    });
+});
+
+// The ONNX tests validate every exported graph with the official checker (Debian's python3-onnx).
+Task("TestPrerequisites")
+    .Does(() =>
+{
+    if (!IsRunningOnLinux()) return;
+    if (Shell("/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1") == 0) return;
+    Information("Installing python3-onnx (the ONNX checker the tests run on every exported graph)...");
+    var sudo = Shell("[ \"$(id -u)\" = 0 ]") == 0 ? "" : "sudo ";
+    if (Shell($"{sudo}apt-get update -qq && {sudo}DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-onnx") != 0)
+        throw new CakeException("Could not install python3-onnx; install it with: apt-get install python3-onnx");
+});
+
+Task("Test")
+    .Description("Builds and runs every test project; prints one summary line.")
+    .IsDependentOn("Build")
+    .IsDependentOn("TestPrerequisites")
+    .Does(() =>
+{
+    var results = artifacts.Combine("test-results");
+    if (DirectoryExists(results)) DeleteDirectory(results, new DeleteDirectorySettings { Recursive = true, Force = true });
+    var settings = new DotNetTestSettings
+    {
+        Configuration = configuration,
+        NoBuild = true,
+        NoRestore = true,
+        ResultsDirectory = results,
+        Loggers = new[] { "trx", "console;verbosity=normal" },
+        EnvironmentVariables = new Dictionary<string, string>
+        {
+            // Snapshots are checked strictly: a missing snapshot fails instead of being written.
+            ["SNAPSHOOTER_STRICT_MODE"] = isCi ? "true" : (EnvironmentVariable("SNAPSHOOTER_STRICT_MODE") ?? "false"),
+        },
+    };
+    Exception failure = null;
+    try { DotNetTest(solution.FullPath, settings); }
+    catch (Exception e) { failure = e; }
+
+    // One closing line over all test assemblies, counted from the TRX files.
+    int passed = 0, failed = 0, total = 0;
+    foreach (var trx in GetFiles($"{results}/**/*.trx"))
+    {
+        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        passed += int.Parse(counters.Attribute("passed").Value);
+        failed += int.Parse(counters.Attribute("failed").Value);
+        total += int.Parse(counters.Attribute("total").Value);
+    }
+    Information("");
+    Information($"Test: {passed} passed, {failed} failed, {total - passed - failed} skipped");
+    if (failure != null) throw failure;
+    if (failed > 0 || total == 0) throw new CakeException(total == 0 ? "No test ran." : $"{failed} test(s) failed.");
+});
+
+Task("Data")
+    .Description("Fetches Fashion-MNIST and the GloVe language codebook into artifacts/data (cached).")
+    .IsDependentOn("Build")
+    .Does(() => Langbridge($"data fetch --vocab-size {vocabSize}" + (force ? " --force" : "")));
+
+Task("Train")
+    .IsDependentOn("Data")
+    .Does(() => Information($"Train: not available yet (recipe {recipe})."));
+
+Task("Evaluate")
+    .IsDependentOn("Train")
+    .Does(() => Information("Evaluate: not available yet."));
+
+Task("Export")
+    .IsDependentOn("Train")
+    .Does(() => Information("Export: not available yet."));
+
+Task("Verify")
+    .IsDependentOn("Export")
+    .Does(() => Information("Verify: not available yet."));
+
+Task("Golden")
+    .IsDependentOn("Build")
+    .Does(() => Information("Golden: not available yet."));
+
+Task("Pack")
+    .IsDependentOn("Build")
+    .Does(() => Information("Pack: not available yet."));
+
+Task("Bench")
+    .IsDependentOn("Build")
+    .Does(() => Information("Bench: not available yet."));
+
+Task("Default")
+    .IsDependentOn("Data")
+    .IsDependentOn("Train")
+    .IsDependentOn("Evaluate")
+    .IsDependentOn("Export")
+    .IsDependentOn("Verify");
+
+RunTarget(target);
