@@ -1,1 +1,0 @@
-namespace LangBridge.Onnx; internal static class Placeholder { }
