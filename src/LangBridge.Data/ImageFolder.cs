@@ -1,0 +1,102 @@
+using SkiaSharp;
+
+namespace LangBridge.Data;
+
+/// <summary>How <see cref="ImageFolder.Load"/> shapes each image.</summary>
+public sealed record ImageFolderOptions
+{
+    /// <summary>Target width in pixels (every image is resized to Width×Height, aspect ratio not kept). Default 28.</summary>
+    public int Width { get; init; } = 28;
+
+    /// <summary>Target height in pixels. Default 28.</summary>
+    public int Height { get; init; } = 28;
+
+    /// <summary>1 = grayscale (ITU-R BT.601 luma: 0.299 R + 0.587 G + 0.114 B), 3 = RGB. Default 1.</summary>
+    public int Channels { get; init; } = 1;
+}
+
+/// <summary>
+/// Bring-your-own images: a folder with one sub-folder per class (the sub-folder name is the class
+/// name; classes are sorted ordinally), each holding PNG or JPEG files (.png, .jpg, .jpeg, any case).
+/// Images are decoded with SkiaSharp, resized (bilinear, with mipmaps when shrinking) and converted to
+/// grayscale or RGB; alpha is ignored (colour channels are used un-premultiplied).
+/// </summary>
+public static class ImageFolder
+{
+    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
+
+    /// <summary>Loads every image under <paramref name="root"/> into an <see cref="ImageDataset"/>.</summary>
+    /// <exception cref="DataFormatException">The folder has no class sub-folders or no images.</exception>
+    /// <exception cref="ImageDecodeException">An image cannot be decoded (the file is named).</exception>
+    public static ImageDataset Load(string root, ImageFolderOptions? options = null)
+    {
+        options ??= new ImageFolderOptions();
+        if (options.Channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(options), $"Channels must be 1 or 3, not {options.Channels}");
+        if (options.Width <= 0 || options.Height <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"size {options.Width}x{options.Height} must be positive");
+        if (!Directory.Exists(root)) throw new DataFormatException(root, "a folder with one sub-folder per class", "no such folder");
+
+        var classDirs = Directory.GetDirectories(root).OrderBy(d => Path.GetFileName(d), StringComparer.Ordinal).ToArray();
+        if (classDirs.Length == 0) throw new DataFormatException(root, "one sub-folder per class", "no sub-folders");
+        var classNames = classDirs.Select(d => Path.GetFileName(d)!).ToArray();
+
+        var files = new List<(string Path, int Label)>();
+        for (int c = 0; c < classDirs.Length; c++)
+            foreach (var f in Directory.GetFiles(classDirs[c]).Where(IsImage).OrderBy(f => f, StringComparer.Ordinal))
+                files.Add((f, c));
+        if (files.Count == 0) throw new DataFormatException(root, "PNG or JPEG files in the class sub-folders", "none");
+
+        int imageSize = options.Channels * options.Height * options.Width;
+        var pixels = new byte[(long)files.Count * imageSize];
+        var labels = new int[files.Count];
+        Parallel.For(0, files.Count, i =>
+        {
+            DecodeInto(files[i].Path, options, pixels.AsSpan(i * imageSize, imageSize));
+            labels[i] = files[i].Label;
+        });
+        return new ImageDataset(options.Channels, options.Height, options.Width, pixels, labels, classNames);
+    }
+
+    /// <summary>Decodes one image file, resizes it and writes CHW bytes into <paramref name="destination"/>.</summary>
+    /// <exception cref="ImageDecodeException">The file cannot be decoded.</exception>
+    public static void DecodeInto(string path, ImageFolderOptions options, Span<byte> destination)
+    {
+        SKBitmap? decoded;
+        try
+        {
+            decoded = SKBitmap.Decode(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ImageDecodeException(path, $"an error while decoding ({e.Message})", e);
+        }
+        if (decoded is null) throw new ImageDecodeException(path, "data SkiaSharp cannot decode");
+        using (decoded)
+        {
+            var info = new SKImageInfo(options.Width, options.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+            using var rgba = new SKBitmap(info);
+            using (var source = decoded.Copy(SKColorType.Rgba8888) ?? throw new ImageDecodeException(path, "an image SkiaSharp cannot convert to RGBA"))
+            {
+                // Keep colours un-premultiplied: copy to an unpremul bitmap of the source size, then scale.
+                if (!source.ScalePixels(rgba, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)))
+                    throw new ImageDecodeException(path, $"an image that cannot be scaled to {options.Width}x{options.Height}");
+            }
+            var span = rgba.GetPixelSpan();
+            int plane = options.Width * options.Height;
+            for (int p = 0; p < plane; p++)
+            {
+                byte r = span[4 * p], g = span[4 * p + 1], b = span[4 * p + 2];
+                if (options.Channels == 1)
+                    destination[p] = (byte)((299 * r + 587 * g + 114 * b + 500) / 1000);
+                else
+                {
+                    destination[p] = r;
+                    destination[plane + p] = g;
+                    destination[2 * plane + p] = b;
+                }
+            }
+        }
+    }
+
+    private static bool IsImage(string path) =>
+        Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+}

@@ -1,1 +1,0 @@
-namespace LangBridge.Data; internal static class Placeholder { }
