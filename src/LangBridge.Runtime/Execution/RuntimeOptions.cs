@@ -1,0 +1,70 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace LangBridge.Runtime;
+
+/// <summary>
+/// How the runtime creates ONNX Runtime sessions. Immutable: derive variants with <c>with</c>.
+/// </summary>
+/// <example><code>
+/// var options = new RuntimeOptions { Provider = ExecutionProvider.Cuda, CudaDeviceId = 1, Log = Console.WriteLine };
+/// </code></example>
+public sealed record RuntimeOptions
+{
+    /// <summary>Defaults: <see cref="ExecutionProvider.Auto"/>, all graph optimisations, ONNX Runtime's thread count.</summary>
+    public static RuntimeOptions Default { get; } = new();
+
+    /// <summary>The execution provider; <see cref="ExecutionProvider.Auto"/> picks the best one present.</summary>
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Auto;
+
+    /// <summary>GPU index for CUDA and TensorRT.</summary>
+    public int CudaDeviceId { get; init; }
+
+    /// <summary>Upper bound of the CUDA memory arena in bytes; <c>null</c> leaves ONNX Runtime's default (no limit).</summary>
+    public long? GpuMemoryLimitBytes { get; init; }
+
+    /// <summary>Let TensorRT build fp16 engines (faster, slightly different numbers).</summary>
+    public bool TensorRtFp16 { get; init; }
+
+    /// <summary>Folder where TensorRT caches built engines; <c>null</c> disables the cache (engines are rebuilt per process).</summary>
+    public string? TensorRtEngineCacheFolder { get; init; }
+
+    /// <summary>TensorRT builder workspace in bytes; <c>null</c> leaves ONNX Runtime's default.</summary>
+    public long? TensorRtWorkspaceBytes { get; init; }
+
+    /// <summary>Threads per operator on CPU; 0 lets ONNX Runtime choose (one per physical core).</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>Graph optimisation level applied when sessions are created.</summary>
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>Receives one line per decision (which provider was chosen and why); <c>null</c> discards them.</summary>
+    public Action<string>? Log { get; init; }
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(Provider))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown execution provider.");
+        }
+
+        if (CudaDeviceId < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CudaDeviceId), CudaDeviceId, "The CUDA device id must not be negative.");
+        }
+
+        if (GpuMemoryLimitBytes is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(GpuMemoryLimitBytes), GpuMemoryLimitBytes, "The GPU memory limit must be positive.");
+        }
+
+        if (TensorRtWorkspaceBytes is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TensorRtWorkspaceBytes), TensorRtWorkspaceBytes, "The TensorRT workspace must be positive.");
+        }
+
+        if (IntraOpThreads < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "The thread count must not be negative (0 = ONNX Runtime's choice).");
+        }
+    }
+}
