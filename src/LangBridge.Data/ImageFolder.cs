@@ -48,11 +48,21 @@ public static class ImageFolder
         int imageSize = options.Channels * options.Height * options.Width;
         var pixels = new byte[(long)files.Count * imageSize];
         var labels = new int[files.Count];
+        var failures = new System.Collections.Concurrent.ConcurrentBag<(int Index, Exception Error)>();
         Parallel.For(0, files.Count, i =>
         {
-            DecodeInto(files[i].Path, options, pixels.AsSpan(i * imageSize, imageSize));
-            labels[i] = files[i].Label;
+            try
+            {
+                DecodeInto(files[i].Path, options, pixels.AsSpan(i * imageSize, imageSize));
+                labels[i] = files[i].Label;
+            }
+            catch (Exception e)
+            {
+                failures.Add((i, e));
+            }
         });
+        // Report the first failing file in folder order, whatever thread hit it first.
+        if (!failures.IsEmpty) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures.MinBy(f => f.Index).Error);
         return new ImageDataset(options.Channels, options.Height, options.Width, pixels, labels, classNames);
     }
 
