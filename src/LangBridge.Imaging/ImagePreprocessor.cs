@@ -1,0 +1,198 @@
+using LangBridge.Runtime;
+using SkiaSharp;
+
+namespace LangBridge.Imaging;
+
+/// <summary>
+/// Turns PNG/JPEG images into what a bundle's encoder expects, exactly as training prepared them
+/// (see <c>docs/bundle-format.md</c>, "Image preprocessing"): decode with SkiaSharp, convert to
+/// RGBA 8888, scale to the bundle's width × height (bilinear with linear mipmaps, aspect ratio
+/// not kept), ignore alpha, then grayscale by BT.601 luma <c>(299 R + 587 G + 114 B + 500) / 1000</c>
+/// or keep RGB. Normalisation is <see cref="ImageNormalizer"/>'s. Stateless and thread-safe.
+/// </summary>
+public sealed class ImagePreprocessor
+{
+    /// <summary>Creates a preprocessor for a bundle's image.</summary>
+    /// <param name="spec">The bundle's image (<c>tokenizer.Image</c> or <c>bundle.Manifest.Image</c>).</param>
+    /// <exception cref="ArgumentException">The image has a channel count other than 1 or 3.</exception>
+    public ImagePreprocessor(ImageSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Channels is not (1 or 3))
+        {
+            throw new ArgumentException($"LangBridge.Imaging handles 1 (gray) or 3 (RGB) channels, not {spec.Channels}.", nameof(spec));
+        }
+
+        Spec = spec;
+    }
+
+    /// <summary>The bundle image this preprocessor produces.</summary>
+    public ImageSpec Spec { get; }
+
+    /// <summary>Decodes an image file and brings it to the bundle's size and channels.</summary>
+    /// <exception cref="ImageDecodeException">The file is missing or not a decodable image.</exception>
+    public PixelImage Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageDecodeException(path, e.Message, e);
+        }
+
+        return Decode(bytes, path);
+    }
+
+    /// <summary>Decodes encoded image bytes (PNG, JPEG, anything SkiaSharp reads).</summary>
+    /// <param name="encoded">The encoded image.</param>
+    /// <param name="name">Names the image in error messages.</param>
+    /// <exception cref="ImageDecodeException">The bytes are not a decodable image.</exception>
+    public PixelImage Decode(ReadOnlySpan<byte> encoded, string name = "image bytes")
+    {
+        SKBitmap? bitmap;
+        try
+        {
+            bitmap = SKBitmap.Decode(encoded);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ImageDecodeException(name, $"an error while decoding ({e.Message})", e);
+        }
+
+        if (bitmap is null)
+        {
+            throw new ImageDecodeException(name, "SkiaSharp cannot decode this data");
+        }
+
+        using (bitmap)
+        {
+            return FromBitmap(bitmap, name);
+        }
+    }
+
+    /// <summary>Brings a decoded bitmap to the bundle's size and channels.</summary>
+    /// <exception cref="ImageDecodeException">The bitmap cannot be converted or scaled.</exception>
+    public PixelImage FromBitmap(SKBitmap bitmap, string name = "bitmap")
+    {
+        ArgumentNullException.ThrowIfNull(bitmap);
+        var width = Spec.Width;
+        var height = Spec.Height;
+
+        // The same steps, in the same order, as the training data layer's image folder loader:
+        // any deviation (another filter, premultiplied scaling) changes pixels and so tokens.
+        using var rgba = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using (var source = bitmap.Copy(SKColorType.Rgba8888) ?? throw new ImageDecodeException(name, "SkiaSharp cannot convert it to RGBA"))
+        {
+            if (!source.ScalePixels(rgba, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)))
+            {
+                throw new ImageDecodeException(name, $"it cannot be scaled to {width}×{height}");
+            }
+        }
+
+        var span = rgba.GetPixelSpan();
+        var plane = width * height;
+        var channels = Spec.Channels;
+        var pixels = new byte[plane * channels];
+        for (var p = 0; p < plane; p++)
+        {
+            byte r = span[4 * p], g = span[(4 * p) + 1], b = span[(4 * p) + 2];
+            if (channels == 1)
+            {
+                pixels[p] = (byte)(((299 * r) + (587 * g) + (114 * b) + 500) / 1000);
+            }
+            else
+            {
+                pixels[3 * p] = r;
+                pixels[(3 * p) + 1] = g;
+                pixels[(3 * p) + 2] = b;
+            }
+        }
+
+        return new PixelImage(width, height, channels, pixels);
+    }
+
+    /// <summary>Decodes an image file into model input: <c>C×H×W</c> normalised floats.</summary>
+    public float[] LoadNormalized(string path)
+    {
+        var result = new float[Spec.ElementCount];
+        ImageNormalizer.Normalize(Load(path), Spec, result);
+        return result;
+    }
+
+    /// <summary>Decodes image files into one batch of model input: <c>N×C×H×W</c> normalised floats.</summary>
+    public float[] LoadBatchNormalized(IReadOnlyList<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var size = Spec.ElementCount;
+        var result = new float[(long)paths.Count * size];
+        Parallel.For(0, paths.Count, i => ImageNormalizer.Normalize(Load(paths[i]), Spec, result.AsSpan(i * size, size)));
+        return result;
+    }
+
+    /// <summary>Encodes a pixel image (1 or 3 channels) as PNG bytes.</summary>
+    public static byte[] EncodePng(PixelImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Channels is not (1 or 3))
+        {
+            throw new ArgumentException($"PNG export handles 1 or 3 channels, not {image.Channels}.", nameof(image));
+        }
+
+        var colorType = image.Channels == 1 ? SKColorType.Gray8 : SKColorType.Rgba8888;
+        using var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, colorType, SKAlphaType.Opaque));
+        var destination = bitmap.GetPixelSpan();
+        var source = image.Pixels.Span;
+        if (image.Channels == 1)
+        {
+            for (var y = 0; y < image.Height; y++)
+            {
+                source.Slice(y * image.Width, image.Width).CopyTo(destination.Slice(y * bitmap.RowBytes, image.Width));
+            }
+        }
+        else
+        {
+            for (var y = 0; y < image.Height; y++)
+            {
+                for (var x = 0; x < image.Width; x++)
+                {
+                    var s = ((y * image.Width) + x) * 3;
+                    var d = (y * bitmap.RowBytes) + (x * 4);
+                    destination[d] = source[s];
+                    destination[d + 1] = source[s + 1];
+                    destination[d + 2] = source[s + 2];
+                    destination[d + 3] = 255;
+                }
+            }
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>Writes a decoded image as a PNG file (atomically: a temporary file renamed over the target).</summary>
+    public static void SavePng(DecodedImage image, string path) => SavePng(image.ToPixelImage(), path);
+
+    /// <summary>Writes a pixel image as a PNG file (atomically).</summary>
+    public static void SavePng(PixelImage image, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var bytes = EncodePng(image);
+        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using LangBridge.Runtime.Tests.Fixtures;
+using Microsoft.ML.OnnxRuntime;
+
+namespace LangBridge.Runtime.Tests;
+
+/// <summary>
+/// The tests run against the CPU native package (Microsoft.ML.OnnxRuntime), which is exactly the
+/// situation of an application that asks for a GPU provider without the GPU package.
+/// </summary>
+public sealed class ExecutionProviderTests
+{
+    [Fact]
+    public void The_cpu_native_package_reports_only_the_cpu_provider()
+    {
+        var available = ExecutionProviders.Available();
+
+        Assert.Contains(ExecutionProviders.CpuName, available);
+        Assert.DoesNotContain(ExecutionProviders.CudaName, available);
+        Assert.DoesNotContain(ExecutionProviders.TensorRtName, available);
+    }
+
+    [Theory]
+    [InlineData(ExecutionProvider.Cuda, "CUDAExecutionProvider")]
+    [InlineData(ExecutionProvider.TensorRt, "TensorrtExecutionProvider")]
+    public void Asking_for_a_gpu_provider_that_is_absent_lists_the_available_ones_and_names_the_gpu_package(ExecutionProvider provider, string name)
+    {
+        using var fixture = TestBundle.Create();
+
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(
+            () => ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { Provider = provider }));
+
+        Assert.Equal(provider, e.Requested);
+        Assert.Equal("Microsoft.ML.OnnxRuntime.Gpu", e.PackageHint);
+        Assert.Contains(ExecutionProviders.CpuName, e.Available);
+        Assert.Contains(name, e.Message);
+        Assert.Contains("available providers: CPUExecutionProvider", e.Message);
+        Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", e.Message);
+    }
+
+    [Fact]
+    public void Auto_falls_back_to_cpu_and_says_why()
+    {
+        using var fixture = TestBundle.Create();
+        var log = new List<string>();
+
+        using var tokenizer = ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { Log = log.Add });
+
+        Assert.Equal(ExecutionProvider.Cpu, tokenizer.ExecutionProvider.Provider);
+        Assert.Contains(log, l => l.Contains("TensorrtExecutionProvider is not in the loaded ONNX Runtime") && l.Contains("Microsoft.ML.OnnxRuntime.Gpu"));
+        Assert.Contains(log, l => l.Contains("CUDAExecutionProvider is not in the loaded ONNX Runtime"));
+        Assert.Contains(log, l => l.StartsWith("encoder (encoder.onnx) runs on Cpu"));
+        Assert.Equal(3, log.Count(l => l.Contains(" runs on Cpu")));
+    }
+
+    [Fact]
+    public void Cpu_requested_explicitly_says_so()
+    {
+        using var fixture = TestBundle.Create();
+
+        using var tokenizer = ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { Provider = ExecutionProvider.Cpu });
+
+        Assert.Equal(new ProviderChoice(ExecutionProvider.Cpu, "Cpu requested"), tokenizer.ExecutionProvider);
+    }
+
+    // The next tests pretend the native library listed the GPU providers, so the real append calls
+    // run and fail the way they do in a CPU-only build: EntryPointNotFoundException for CUDA,
+    // OnnxRuntimeException ("not enabled in this build") for TensorRT's options. Both must arrive
+    // as ExecutionProviderUnavailableException, and Auto must step past them to the CPU.
+    private static readonly string[] PretendGpu = [ExecutionProviders.TensorRtName, ExecutionProviders.CudaName, ExecutionProviders.CpuName];
+
+    [Fact]
+    public void A_listed_cuda_provider_that_fails_to_start_is_translated()
+    {
+        using var fixture = TestBundle.Create();
+        var bundle = ModelBundle.Load(fixture.Directory);
+
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => GraphSession.Create(
+            bundle, "encoder", new RuntimeOptions { Provider = ExecutionProvider.Cuda }, PretendGpu, [ExecutionProvider.Cuda]));
+
+        Assert.True(e.InnerException is EntryPointNotFoundException or OnnxRuntimeException, e.InnerException?.GetType().Name);
+        Assert.Contains("failed to start", e.Message);
+    }
+
+    [Fact]
+    public void A_listed_tensorrt_provider_that_fails_to_start_is_translated()
+    {
+        using var fixture = TestBundle.Create();
+        var bundle = ModelBundle.Load(fixture.Directory);
+
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => GraphSession.Create(
+            bundle, "encoder", new RuntimeOptions { Provider = ExecutionProvider.TensorRt }, PretendGpu, [ExecutionProvider.TensorRt]));
+
+        Assert.IsType<OnnxRuntimeException>(e.InnerException);
+        Assert.Contains("TensorRT", e.Message);
+    }
+
+    [Fact]
+    public void Auto_steps_past_gpu_providers_that_fail_and_reports_each()
+    {
+        using var fixture = TestBundle.Create();
+        var bundle = ModelBundle.Load(fixture.Directory);
+        var log = new List<string>();
+        var options = new RuntimeOptions { Log = log.Add };
+
+        var candidates = ExecutionProviders.Candidates(ExecutionProvider.Auto, PretendGpu, log.Add);
+        using var session = GraphSession.Create(bundle, "encoder", options, PretendGpu, candidates);
+
+        Assert.Equal([ExecutionProvider.TensorRt, ExecutionProvider.Cuda, ExecutionProvider.Cpu], candidates);
+        Assert.Equal(ExecutionProvider.Cpu, session.Choice.Provider);
+        Assert.Contains("TensorRt failed", session.Choice.Reason);
+        Assert.Contains("Cuda failed", session.Choice.Reason);
+        Assert.Contains(log, l => l.StartsWith("Auto: TensorRt failed") && l.EndsWith("trying Cuda."));
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_before_anything_loads()
+    {
+        using var fixture = TestBundle.Create();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { CudaDeviceId = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { IntraOpThreads = -2 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { GpuMemoryLimitBytes = 0 }));
+    }
+
+    [Fact]
+    public void Options_are_immutable_records()
+    {
+        var a = new RuntimeOptions { Provider = ExecutionProvider.Cuda, CudaDeviceId = 1 };
+        var b = a with { CudaDeviceId = 2 };
+
+        Assert.Equal(1, a.CudaDeviceId);
+        Assert.Equal(2, b.CudaDeviceId);
+        Assert.Equal(ExecutionProvider.Auto, RuntimeOptions.Default.Provider);
+    }
+}
