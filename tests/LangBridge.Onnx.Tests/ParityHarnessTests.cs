@@ -131,3 +131,28 @@ public class ParityHarnessTests
         Assert.Throws<OnnxInferenceException>(() => runner.Run([randn(2, 4, 8), randn(2, 4, 8)]));
     }
 }
+
+public class ParityNaNTests
+{
+    [Fact]
+    public void NaN_OnBothSides_Fails()
+    {
+        var b = new OnnxGraphBuilder("id");
+        var x = b.AddInput("x", OnnxElementType.Float, "batch", 4);
+        b.AddOutput(b.Identity(x), "y");
+        var input = randn(2, 4);
+        input[0, 1] = float.NaN;
+        var report = ParityHarness.Verify(b.ToBytes(), ins => [ins[0].clone()], [new ParityCase("c", input)]);
+        Assert.False(report.Passed);
+        Assert.Equal(1, report.Results[0].Outputs[0].NaNs);
+    }
+
+    [Fact]
+    public void ResidualBlock_NormsStartAtIdentityAffine()
+    {
+        // Guards against TorchSharp's uninitialised GroupNorm parameters.
+        var rb = LangBridge.Onnx.Layers.LayerFactory.ResidualBlock(8, 8, 4);
+        foreach (var (name, p) in rb.named_parameters().Where(p => p.name.StartsWith("norm")))
+            Assert.True(p.eq(name.EndsWith("weight") ? 1f : 0f).all().item<bool>(), name);
+    }
+}

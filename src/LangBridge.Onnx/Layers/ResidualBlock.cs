@@ -23,9 +23,9 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         if (inChannels % groups != 0 || outChannels % groups != 0)
             throw new ArgumentException($"Channels ({inChannels}, {outChannels}) must be divisible by groups ({groups}).");
-        norm1 = nn.GroupNorm(groups, inChannels);
+        norm1 = Init.GroupNorm(groups, inChannels);
         conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1);
-        norm2 = nn.GroupNorm(groups, outChannels);
+        norm2 = Init.GroupNorm(groups, outChannels);
         conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1);
         skip = inChannels == outChannels ? nn.Identity() : nn.Conv2d(inChannels, outChannels, 1);
         act = nn.SiLU();

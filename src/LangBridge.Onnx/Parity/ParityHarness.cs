@@ -154,12 +154,17 @@ public static class ParityHarness
             var tol = options.ToleranceFor(actual.Name);
             var abs = new double[a.Length];
             var rel = new double[a.Length];
-            long outOfTol = 0;
+            long outOfTol = 0, nan = 0;
             for (int i = 0; i < a.Length; i++)
             {
                 double av = a[i], ev = e[i];
-                bool bothNaN = double.IsNaN(av) && double.IsNaN(ev);
-                double d = bothNaN ? 0 : av == ev ? 0 : Math.Abs(av - ev);     // equal infinities → 0
+                if (double.IsNaN(av) || double.IsNaN(ev))
+                {
+                    // NaN never passes, not even against NaN: a model producing NaN is broken, not "equal".
+                    nan++; outOfTol++; abs[i] = rel[i] = 0;
+                    continue;
+                }
+                double d = av == ev ? 0 : Math.Abs(av - ev);                   // equal infinities → 0
                 if (double.IsNaN(d)) d = double.PositiveInfinity;
                 abs[i] = d;
                 rel[i] = d == 0 ? 0 : d / Math.Max(Math.Abs(ev), 1e-30);
@@ -173,8 +178,8 @@ public static class ParityHarness
                 Atol = tol.Atol, Rtol = tol.Rtol,
                 MaxAbsError = absStats.Max, MeanAbsError = absStats.Mean, MedianAbsError = absStats.Median,
                 MaxRelError = relStats.Max, MeanRelError = relStats.Mean, MedianRelError = relStats.Median,
-                OutOfTolerance = outOfTol, Passed = outOfTol == 0,
-                Problem = outOfTol == 0 ? null : $"{outOfTol} of {a.Length} elements outside atol {tol.Atol:g3} + rtol {tol.Rtol:g3}·|ref| (max abs {absStats.Max:g3}, max rel {relStats.Max:g3})",
+                OutOfTolerance = outOfTol, NaNs = nan, Passed = outOfTol == 0,
+                Problem = outOfTol == 0 ? null : (nan > 0 ? $"{nan} NaN values; " : "") + $"{outOfTol} of {a.Length} elements outside atol {tol.Atol:g3} + rtol {tol.Rtol:g3}·|ref| (max abs {absStats.Max:g3}, max rel {relStats.Max:g3})",
             };
         }
     }

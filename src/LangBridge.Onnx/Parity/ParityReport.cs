@@ -31,6 +31,8 @@ public sealed record OutputParity
     public double? MedianRelError { get; init; }
     /// <summary>Elements outside atol + rtol·|b|.</summary>
     public long? OutOfTolerance { get; init; }
+    /// <summary>Elements where either side is NaN (always failures).</summary>
+    public long? NaNs { get; init; }
 
     // integer outputs
     /// <summary>Elements that differ and are not near-ties.</summary>
