@@ -46,6 +46,8 @@ public sealed class ExecutionProviderTests
         using var tokenizer = ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { Log = log.Add });
 
         Assert.Equal(ExecutionProvider.Cpu, tokenizer.ExecutionProvider.Provider);
+        Assert.Contains("Auto chose Cpu", tokenizer.ExecutionProvider.Reason);
+        Assert.Contains("no GPU provider (available: CPUExecutionProvider", tokenizer.ExecutionProvider.Reason);
         Assert.Contains(log, l => l.Contains("TensorrtExecutionProvider is not in the loaded ONNX Runtime") && l.Contains("Microsoft.ML.OnnxRuntime.Gpu"));
         Assert.Contains(log, l => l.Contains("CUDAExecutionProvider is not in the loaded ONNX Runtime"));
         Assert.Contains(log, l => l.StartsWith("encoder (encoder.onnx) runs on Cpu"));
@@ -107,6 +109,7 @@ public sealed class ExecutionProviderTests
 
         Assert.Equal([ExecutionProvider.TensorRt, ExecutionProvider.Cuda, ExecutionProvider.Cpu], candidates);
         Assert.Equal(ExecutionProvider.Cpu, session.Choice.Provider);
+        Assert.StartsWith("Auto fell back to Cpu", session.Choice.Reason);
         Assert.Contains("TensorRt failed", session.Choice.Reason);
         Assert.Contains("Cuda failed", session.Choice.Reason);
         Assert.Contains(log, l => l.StartsWith("Auto: TensorRt failed") && l.EndsWith("trying Cuda."));

@@ -69,9 +69,7 @@ internal sealed class GraphSession : IDisposable
                         : NativeErrors.ProviderUnavailable(provider, available, e);
                 }
 
-                var reason = skipped.Count == 0
-                    ? (candidates.Count == 1 ? $"{provider} requested" : $"{provider} is the best provider present")
-                    : $"{provider} after falling back: {string.Join("; ", skipped)}";
+                var reason = Reason(options.Provider, provider, available, skipped);
                 var choice = new ProviderChoice(provider, reason);
                 options.Log?.Invoke($"{role} ({spec.File}) runs on {provider}: {reason}.");
                 var graph = new GraphSession(role, spec, session, choice, owned);
@@ -93,6 +91,23 @@ internal sealed class GraphSession : IDisposable
         }
 
         throw new InvalidOperationException("Unreachable: the CPU candidate either succeeds or throws.");
+    }
+
+    private static string Reason(ExecutionProvider requested, ExecutionProvider chosen, IReadOnlyList<string> available, List<string> skipped)
+    {
+        if (requested != ExecutionProvider.Auto)
+        {
+            return $"{chosen} requested";
+        }
+
+        if (skipped.Count > 0)
+        {
+            return $"Auto fell back to {chosen}: {string.Join("; ", skipped)}";
+        }
+
+        return chosen == ExecutionProvider.Cpu
+            ? $"Auto chose Cpu: the loaded ONNX Runtime offers no GPU provider (available: {string.Join(", ", available)}; {ExecutionProviders.GpuPackage} brings CUDA and TensorRT)"
+            : $"Auto chose {chosen}, the fastest provider present (available: {string.Join(", ", available)})";
     }
 
     /// <summary>Runs the graph over caller-owned input and output values (no allocations by ONNX Runtime).</summary>
