@@ -45,9 +45,10 @@ for path in sys.argv[1:]:
     public sealed record CheckerInfo(string Version, int MaxOpset, int MaxIrVersion);
 
     /// <summary>Checks every file; throws <see cref="OnnxCheckerUnavailableException"/> when the checker cannot run.</summary>
-    public static (CheckerInfo Info, IReadOnlyList<OnnxCheckResult> Results) Check(IReadOnlyList<string> files, TimeSpan? timeout = null)
+    public static (CheckerInfo Info, IReadOnlyList<OnnxCheckResult> Results) Check(IReadOnlyList<string> files, TimeSpan? timeout = null, string? interpreter = null)
     {
-        var psi = new ProcessStartInfo(Interpreter)
+        interpreter ??= Interpreter;
+        var psi = new ProcessStartInfo(interpreter)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -59,11 +60,11 @@ for path in sys.argv[1:]:
         Process proc;
         try
         {
-            proc = Process.Start(psi) ?? throw new OnnxCheckerUnavailableException($"Could not start {Interpreter}. {InstallHint}");
+            proc = Process.Start(psi) ?? throw new OnnxCheckerUnavailableException($"Could not start {interpreter}. {InstallHint}");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new OnnxCheckerUnavailableException($"Could not start {Interpreter} ({e.Message}). {InstallHint}");
+            throw new OnnxCheckerUnavailableException($"Could not start {interpreter} ({e.Message}). {InstallHint}");
         }
         using (proc)
         {
@@ -78,10 +79,10 @@ for path in sys.argv[1:]:
             }
             var stderr = stderrTask.Result;
             if (lines.Count == 0)
-                throw new OnnxCheckerUnavailableException($"{Interpreter} printed nothing (exit {proc.ExitCode}): {stderr.Trim()} {InstallHint}");
+                throw new OnnxCheckerUnavailableException($"{interpreter} printed nothing (exit {proc.ExitCode}): {stderr.Trim()} {InstallHint}");
             using var head = JsonDocument.Parse(lines[0]);
             if (head.RootElement.TryGetProperty("unavailable", out var why))
-                throw new OnnxCheckerUnavailableException($"The Python package 'onnx' is not importable by {Interpreter} ({why.GetString()}). {InstallHint}");
+                throw new OnnxCheckerUnavailableException($"The Python package 'onnx' is not importable by {interpreter} ({why.GetString()}). {InstallHint}");
             var info = new CheckerInfo(head.RootElement.GetProperty("onnx").GetString()!,
                 head.RootElement.GetProperty("maxOpset").GetInt32(), head.RootElement.GetProperty("maxIr").GetInt32());
             var results = new List<OnnxCheckResult>();

@@ -95,15 +95,26 @@ public sealed class OnnxGraphBuilder
     }
 
     /// <summary>
-    /// Marks <paramref name="value"/> as a graph output. With a different <paramref name="name"/> an
-    /// Identity node renames it (graph inputs and initializers are always renamed that way).
+    /// Marks <paramref name="value"/> as a graph output under <paramref name="name"/>. A node output is
+    /// renamed in place (the <see cref="OnnxValue"/> returned carries the new name; earlier handles to the
+    /// old name must not be used for new nodes). Graph inputs, initializers and values that already are
+    /// outputs are exposed through an Identity node.
     /// </summary>
     public OnnxValue AddOutput(OnnxValue value, string? name = null, IReadOnlyList<OnnxDim>? shape = null)
     {
         name ??= value.Name;
         shape ??= value.Shape;
-        bool isNodeOutput = _graph.Node.Any(n => n.Output.Contains(value.Name));
-        if (name != value.Name || !isNodeOutput || _graph.Output.Any(o => o.Name == value.Name))
+        var producer = _graph.Node.LastOrDefault(n => n.Output.Contains(value.Name));
+        bool alreadyOutput = _graph.Output.Any(o => o.Name == value.Name);
+        if (producer is not null && !alreadyOutput && name != value.Name && !_names.Contains(name))
+        {
+            // Rename the producing node's output (and its consumers) instead of adding an Identity.
+            _names.Add(name);
+            for (int i = 0; i < producer.Output.Count; i++) if (producer.Output[i] == value.Name) producer.Output[i] = name;
+            foreach (var n in _graph.Node)
+                for (int i = 0; i < n.Input.Count; i++) if (n.Input[i] == value.Name) n.Input[i] = name;
+        }
+        else if (name != value.Name || producer is null || alreadyOutput)
         {
             if (!_names.Add(name)) throw new ArgumentException($"Graph output name '{name}' is already used.", nameof(name));
             var node = new NodeProto { OpType = "Identity", Name = UniqueName(Scoped("Identity_" + name)) };
