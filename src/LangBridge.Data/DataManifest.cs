@@ -34,6 +34,7 @@ public sealed class DataManifest
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,   // the manifest is read by people too: keep '+' and '~' readable
     };
 
     /// <summary>Manifest format version.</summary>

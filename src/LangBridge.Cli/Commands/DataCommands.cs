@@ -57,7 +57,10 @@ internal static class DataCommands
                 results = await new DataFetcher(layout, new SystemPackageSource(), new LineProgress()).FetchAsync(options, ct);
             }
             clock.Stop();
-            WriteTable(results.SelectMany(r => r.Files.Select(f => (f, r.FromCache ? "cached" : "fetched"))));
+            var manifest = DataManifest.Load(layout.ManifestPath);
+            foreach (var r in results)
+                WriteComponent(r.Component, manifest.Components.GetValueOrDefault(r.Component),
+                    r.FromCache ? "[green]cached[/] (valid, nothing fetched)" : $"[yellow]fetched[/] ({Markup.Escape(r.Reason)})", r.Files);
             AnsiConsole.MarkupLine($"Manifest: {Markup.Escape(layout.ManifestPath)}");
             AnsiConsole.MarkupLine($"Done in {clock.Elapsed.TotalSeconds:F1} s" + (results.All(r => r.FromCache) ? " (cache valid, nothing fetched)." : "."));
             return 0;
@@ -80,28 +83,36 @@ internal static class DataCommands
                 AnsiConsole.MarkupLine("Nothing cached yet: run [green]langbridge data fetch[/].");
                 return Task.FromResult(0);
             }
-            var rows = new List<(ManifestFile, string)>();
-            foreach (var (name, component) in manifest.Components.OrderBy(c => c.Key, StringComparer.Ordinal))
+            string[] order = [DataFetcher.FashionMnistComponent, DataFetcher.CodebookComponent];
+            foreach (var (name, component) in manifest.Components.OrderBy(c => Array.IndexOf(order, c.Key) is var i && i < 0 ? int.MaxValue : i).ThenBy(c => c.Key, StringComparer.Ordinal))
             {
                 var check = DataCache.Check(layout, manifest, name);
-                var state = check.State == CacheState.Valid ? "[green]valid[/]" : $"[red]{check.State.ToString().ToLowerInvariant()}[/]: {Markup.Escape(check.Reason)}";
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(name)}[/] from {component.Source.Kind} {Markup.Escape(component.Source.Package)} {Markup.Escape(component.Source.Version)} " +
-                    $"({string.Join(", ", component.Parameters.Where(p => p.Key == "vocabSize").Select(p => $"{p.Key}={p.Value}"))}{(component.Parameters.ContainsKey("vocabSize") ? ", " : "")}built {component.CreatedUtc:yyyy-MM-dd HH:mm} UTC): {state}");
-                rows.AddRange(manifest.FilesOf(name).Select(f => (f, File.Exists(Path.Combine(layout.Root, f.Path)) ? "present" : "missing")));
+                var state = check.State == CacheState.Valid ? "[green]valid[/] (SHA-256 matches)" : $"[red]{check.State.ToString().ToLowerInvariant()}[/]: {Markup.Escape(check.Reason)}";
+                WriteComponent(name, component, state, manifest.FilesOf(name));
             }
-            WriteTable(rows);
             return Task.FromResult(manifest.Components.Keys.All(n => DataCache.Check(layout, manifest, n).State == CacheState.Valid) ? 0 : 1);
         }));
         return command;
     }
 
-    private static void WriteTable(IEnumerable<(ManifestFile File, string Status)> rows)
+    /// <summary>One component: a header line (source and version), its state and notes, then a borderless table of its files.</summary>
+    private static void WriteComponent(string name, ManifestComponent? component, string state, IReadOnlyList<ManifestFile> files)
     {
-        var table = new Table().AddColumn("file").AddColumn("contents").AddColumn(new TableColumn("size").RightAligned())
-            .AddColumn("sha256").AddColumn("source").AddColumn("status");
-        foreach (var (f, status) in rows)
-            table.AddRow(Markup.Escape(f.Path), Markup.Escape(f.Description), FormatBytes(f.Size), f.Sha256[..Math.Min(12, f.Sha256.Length)],
-                Markup.Escape($"{f.Source.Kind}:{f.Source.Package} {f.Source.Version}"), status);
+        AnsiConsole.WriteLine();
+        var source = component is null ? "" : $"from {component.Source.Kind} package {component.Source.Package} {component.Source.Version}";
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(name)}[/] {Markup.Escape(source)}");
+        AnsiConsole.MarkupLine($"  {state}");
+        if (component is not null)
+        {
+            var notes = component.Parameters.Where(p => p.Key is "vocabSize" or "rows" or "dimension" or "addedWords" or "train" or "test")
+                .Select(p => $"{p.Key}={(p.Value.Length == 0 ? "none" : p.Value)}").ToList();
+            if (notes.Count > 0) AnsiConsole.MarkupLine($"  [grey]{Markup.Escape(string.Join("  ", notes))}[/]");
+        }
+        var table = new Table().Border(TableBorder.None)
+            .AddColumn(new TableColumn("[grey]file[/]").NoWrap()).AddColumn("[grey]contents[/]")
+            .AddColumn(new TableColumn("[grey]size[/]").RightAligned().NoWrap()).AddColumn(new TableColumn("[grey]sha256[/]").NoWrap());
+        foreach (var f in files)
+            table.AddRow(Markup.Escape(f.Path[(f.Path.IndexOf('/') + 1)..]), Markup.Escape(f.Description), FormatBytes(f.Size), f.Sha256[..Math.Min(12, f.Sha256.Length)]);
         AnsiConsole.Write(table);
     }
 
@@ -197,7 +208,7 @@ internal static class DataCommands
             {
                 if (!_steps.TryGetValue(step, out var s) || s.Total is not > 0) return;
                 long percent = value * 100 / s.Total.Value / 25 * 25;     // a line every 25 %
-                if (percent <= s.LastPercent || percent >= 100) return;
+                if (percent <= s.LastPercent || percent <= 0 || percent >= 100) return;
                 _steps[step] = s with { LastPercent = percent };
                 Console.WriteLine($"  {step}: {percent}% ({Amount(value, s.Unit)})");
             }
