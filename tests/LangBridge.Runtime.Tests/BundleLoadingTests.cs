@@ -126,6 +126,23 @@ public sealed class BundleLoadingTests
     }
 
     [Fact]
+    public void A_manifest_that_is_a_link_to_another_folder_is_refused()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var fixture = TestBundle.Create();
+        using var outside = TestBundle.Create();
+        File.Delete(fixture.PathOf("manifest.json"));
+        File.CreateSymbolicLink(fixture.PathOf("manifest.json"), outside.PathOf("manifest.json"));
+
+        var e = Assert.Throws<BundlePathException>(() => ModelBundle.Load(fixture.Directory));
+        Assert.Equal("manifest.json", e.Path);
+    }
+
+    [Fact]
     public void A_symbolic_link_staying_inside_the_folder_is_accepted()
     {
         if (OperatingSystem.IsWindows())

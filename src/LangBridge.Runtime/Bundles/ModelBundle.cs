@@ -51,7 +51,9 @@ public sealed class ModelBundle
         }
 
         var realRoot = BundlePaths.RealRoot(directory);
-        var manifestPath = Path.Join(realRoot, ManifestJson.FileName);
+
+        // The manifest carries no hash of itself, but it must not be a link to somewhere else either.
+        var manifestPath = BundlePaths.Resolve(realRoot, ManifestJson.FileName);
         if (!File.Exists(manifestPath))
         {
             throw new BundleFileMissingException(ManifestJson.FileName, directory);
