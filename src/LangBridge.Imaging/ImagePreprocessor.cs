@@ -129,7 +129,25 @@ public sealed class ImagePreprocessor
         ArgumentNullException.ThrowIfNull(paths);
         var size = Spec.ElementCount;
         var result = new float[(long)paths.Count * size];
-        Parallel.For(0, paths.Count, i => ImageNormalizer.Normalize(Load(paths[i]), Spec, result.AsSpan(i * size, size)));
+        var failures = new Exception?[paths.Count];
+        Parallel.For(0, paths.Count, i =>
+        {
+            // Collected per index rather than left to Parallel.For's AggregateException, so callers
+            // get the typed error of the first bad file, the same one a sequential loop would report.
+            try
+            {
+                ImageNormalizer.Normalize(Load(paths[i]), Spec, result.AsSpan(i * size, size));
+            }
+            catch (Exception e)
+            {
+                failures[i] = e;
+            }
+        });
+        if (Array.Find(failures, f => f is not null) is { } first)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
+
         return result;
     }
 

@@ -96,6 +96,8 @@ public sealed class ImageTokenizerTests : IDisposable
         var normalised = pixels.Select(p => ((p / 255f) - 0.5f) / 0.5f).ToArray();
 
         var fromPixels = _tokenizer.Encode(new PixelImage(4, 4, 1, pixels));
+        var fromRaw = _tokenizer.Encode(pixels, width: 4, height: 4, channels: 1);
+        Assert.Equal(fromPixels, fromRaw);
         var fromFloats = _tokenizer.Encode(normalised, 1, 1, 4, 4)[0];
 
         Assert.Equal(fromFloats.TokenIds.ToArray(), fromPixels.TokenIds.ToArray());
@@ -186,6 +188,22 @@ public sealed class ImageTokenizerTests : IDisposable
         Assert.Contains("1 channel(s)", e.Expected);
         Assert.Contains("3 channel(s)", e.Actual);
         Assert.Contains("channel count", e.Message);
+    }
+
+    [Fact]
+    public void Raw_pixels_with_the_wrong_channel_count_name_expected_and_actual()
+    {
+        var e = Assert.Throws<InputShapeException>(() => _tokenizer.Encode(new byte[48], width: 4, height: 4, channels: 3));
+
+        Assert.Contains("1 channel(s)", e.Expected);
+        Assert.Contains("3 channel(s)", e.Actual);
+    }
+
+    [Fact]
+    public void Every_graph_reports_its_provider()
+    {
+        Assert.Equal(["decoder", "encoder", "quantizer"], _tokenizer.ProviderChoices.Keys.Order());
+        Assert.All(_tokenizer.ProviderChoices.Values, c => Assert.Equal(ExecutionProvider.Cpu, c.Provider));
     }
 
     [Fact]

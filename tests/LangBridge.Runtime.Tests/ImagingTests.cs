@@ -116,6 +116,17 @@ public sealed class ImagingTests : IDisposable
     }
 
     [Fact]
+    public void A_bad_file_in_a_batch_fails_with_its_typed_error_not_an_aggregate()
+    {
+        var good = WritePng(4, Colour);
+        var missing = Path.Combine(_dir, "missing.png");
+
+        var e = Assert.Throws<ImageDecodeException>(() => new ImagePreprocessor(Gray(4)).LoadBatchNormalized([good, missing, good]));
+
+        Assert.Equal(missing, e.ImageName);
+    }
+
+    [Fact]
     public void Preprocessed_images_encode_like_hand_normalised_floats()
     {
         using var fixture = TestBundle.Create();

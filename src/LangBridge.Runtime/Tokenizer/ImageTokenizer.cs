@@ -81,6 +81,14 @@ public sealed class ImageTokenizer : IDisposable
     /// <summary>The execution provider the encoder runs on, and why it was chosen.</summary>
     public ProviderChoice ExecutionProvider => _encoder.Choice;
 
+    /// <summary>The execution provider of each graph (<c>encoder</c>, <c>quantizer</c>, <c>decoder</c>) and why.</summary>
+    public IReadOnlyDictionary<string, ProviderChoice> ProviderChoices => new Dictionary<string, ProviderChoice>
+    {
+        [_encoder.Role] = _encoder.Choice,
+        [_quantizer.Role] = _quantizer.Choice,
+        [_decoder.Role] = _decoder.Choice,
+    };
+
     /// <summary>Loads and verifies the bundle in <paramref name="bundleDirectory"/>, then creates the sessions.</summary>
     /// <exception cref="LangBridgeException">The bundle is damaged or unsupported, or the provider is unavailable (see the derived types).</exception>
     public static ImageTokenizer Open(string bundleDirectory, RuntimeOptions? options = null) =>
@@ -152,6 +160,14 @@ public sealed class ImageTokenizer : IDisposable
             Exit();
         }
     }
+
+    /// <summary>
+    /// Encodes one 8-bit image given as raw interleaved pixels (<c>H×W×C</c>, row-major, no padding)
+    /// at the bundle's size and channel count.
+    /// </summary>
+    /// <exception cref="InputShapeException">Size, channel count or buffer length differ from the bundle's image.</exception>
+    public TokenizedImage Encode(ReadOnlyMemory<byte> pixels, int width, int height, int channels) =>
+        Encode(new PixelImage(width, height, channels, pixels));
 
     /// <summary>Encodes one 8-bit image (interleaved pixels at the bundle's size and channel count).</summary>
     /// <exception cref="InputShapeException">Size or channel count differ from the bundle's image.</exception>
