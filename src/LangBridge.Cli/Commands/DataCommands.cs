@@ -141,6 +141,11 @@ internal static class DataCommands
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;
         }
+        catch (Exception e)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] unexpected {Markup.Escape(e.GetType().Name)}: {Markup.Escape(e.Message.Split('\n')[0])}");
+            return 1;
+        }
     }
 
     internal static string FormatBytes(long bytes) => bytes switch
