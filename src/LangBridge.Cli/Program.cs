@@ -4,5 +4,6 @@ using LangBridge.Cli.Commands;
 // `langbridge`: one subcommand per pipeline step; the Cake tasks call these.
 var root = new RootCommand("LangBridge: images into the language of frozen language models — data, training, ONNX export, parity.");
 root.Subcommands.Add(DataCommands.Create());
+root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -21,12 +21,16 @@ public class TorchSharpSmokeTests
 
         float Step()
         {
-            using var stepScope = NewDisposeScope();
             optimizer.zero_grad();
-            var loss = nn.functional.mse_loss(model.call(data), data);
-            loss.backward();
-            optimizer.step();
-            return loss.item<float>();
+            float value;
+            using (var stepScope = NewDisposeScope())
+            {
+                var loss = nn.functional.mse_loss(model.call(data), data);
+                loss.backward();
+                value = loss.item<float>();
+            }
+            optimizer.step();   // outside the scope, which would free Adam's lazily created state
+            return value;
         }
 
         var first = Step();

@@ -1,0 +1,161 @@
+using LangBridge.Onnx.Layers;
+using LangBridge.Training.Quantization;
+using LangBridge.Training.Recipes;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LangBridge.Training.Lqae;
+
+/// <summary>What one LQAE forward pass returns.</summary>
+/// <param name="Reconstruction">(B, C, H, W), normalised space.</param>
+/// <param name="TokenIds">(B, N) int64 ids into the language codebook.</param>
+/// <param name="Commitment">Scalar ‖z − sg(q)‖² (mean), pulling the encoder towards its words.</param>
+public sealed record LqaeOutput(Tensor Reconstruction, Tensor TokenIds, Tensor Commitment);
+
+/// <summary>
+/// Language-Quantized AutoEncoder: encoder → nearest word of a frozen language codebook (cosine,
+/// straight-through gradients) → train-time random masking → decoder. The three exportable pieces
+/// are separate modules (<see cref="Encoder"/>, <see cref="Quantizer"/>, <see cref="TokenDecoder"/>) so
+/// each becomes its own ONNX graph.
+/// </summary>
+public sealed class LqaeModel : nn.Module
+{
+    private readonly Sequential encoder;
+    private readonly CodebookQuantizer quantizer;
+    private readonly Sequential decoder;
+    private readonly Sequential token_decoder;
+    private readonly Tensor codebookT;   // (D, V) contiguous copy for the tiled search; derived, not saved
+    private readonly LqaeRecipe recipe;
+
+    /// <param name="codebook">(V, D) language codebook; normalised inside the quantizer and frozen.</param>
+    public LqaeModel(LqaeRecipe recipe, Tensor codebook) : base("LqaeModel")
+    {
+        recipe.Validate();
+        if (codebook.ndim != 2 || codebook.shape[1] != recipe.Codebook.Dimension)
+            throw new ArgumentException(
+                $"the codebook is [{string.Join(", ", codebook.shape)}]; the recipe expects [V, {recipe.Codebook.Dimension}]");
+        this.recipe = recipe;
+        encoder = BuildEncoder(recipe);
+        quantizer = new CodebookQuantizer(codebook, normalizeInputs: true);
+        decoder = BuildDecoder(recipe);
+        // The decoder graph takes token ids: lookup of the (normalised) codebook, then the decoder.
+        token_decoder = nn.Sequential(("lookup", new CodebookLookup(quantizer.Codebook)), ("decoder", decoder));
+        RegisterComponents();
+        NormalizationInit.Reset(this);
+        using (no_grad()) codebookT = quantizer.Codebook.t().contiguous();
+    }
+
+    /// <summary>Image (B, C, H, W) → latents (B, N, D), not yet normalised.</summary>
+    public nn.Module<Tensor, Tensor> Encoder => encoder;
+
+    /// <summary>Latents (B, N, D) → (ids (B, N), codes (B, N, D)).</summary>
+    public CodebookQuantizer Quantizer => quantizer;
+
+    /// <summary>Code vectors (B, N, D) → image (B, C, H, W).</summary>
+    public nn.Module<Tensor, Tensor> Decoder => decoder;
+
+    /// <summary>Token ids (B, N) int64 → image (B, C, H, W).</summary>
+    public nn.Module<Tensor, Tensor> TokenDecoder => token_decoder;
+
+    public LqaeRecipe Recipe => recipe;
+
+    /// <summary>The trainable parameters (the codebook is a frozen buffer).</summary>
+    public IEnumerable<Parameter> trainable_parameters() => parameters().Where(p => p.requires_grad);
+
+    /// <summary>
+    /// Training/evaluation forward. <paramref name="mask"/> (B, N) bool marks positions whose word vector
+    /// is replaced by the fixed mask vector (zeros) before decoding; null decodes every token.
+    /// </summary>
+    public LqaeOutput Forward(Tensor images, Tensor? mask = null)
+    {
+        using var scope = NewDisposeScope();
+        var z = quantizer.Prepare(encoder.call(images));                              // (B, N, D), unit norm
+        var ids = Tokenize(z);                                                          // (B, N)
+        var q = quantizer.Lookup(ids);                                                  // (B, N, D)
+        var commitment = nn.functional.mse_loss(z, q.detach());
+        var codes = z + (q - z).detach();                                               // straight-through
+        if (mask is not null) codes = codes.masked_fill(mask.unsqueeze(-1), 0f);        // fixed mask vector
+        var reconstruction = decoder.call(codes);                                       // (B, C, H, W)
+        return new LqaeOutput(reconstruction.MoveToOuterDisposeScope(), ids.MoveToOuterDisposeScope(), commitment.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Token ids of images (B, C, H, W) → (B, N), by the fast tiled search.</summary>
+    public Tensor Encode(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return Tokenize(quantizer.Prepare(encoder.call(images))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Images (B, C, H, W) from token ids (B, N).</summary>
+    public Tensor Decode(Tensor ids)
+    {
+        using var noGrad = no_grad();
+        return token_decoder.call(ids);
+    }
+
+    private Tensor Tokenize(Tensor z)                                                   // (B, N, D) -> (B, N)
+    {
+        var flat = z.detach().reshape(-1, z.shape[2]);                                  // (B·N, D)
+        var ids = NearestCodeSearch.Tiled(flat, codebookT, recipe.Quantizer.VectorTile, recipe.Quantizer.CodeTile);
+        return ids.view(z.shape[0], z.shape[1]);
+    }
+
+    /// <summary>Random (B, N) mask with about <paramref name="ratio"/> of positions set, from <paramref name="generator"/>.</summary>
+    public static Tensor? RandomMask(long batch, long tokens, float ratio, Generator generator) =>
+        ratio <= 0 ? null : rand(batch, tokens, generator: generator).lt(ratio);
+
+    private static Sequential BuildEncoder(LqaeRecipe r)
+    {
+        var e = r.Encoder;
+        if (e.Type == EncoderType.Vit)
+        {
+            var vit = new List<(string, nn.Module<Tensor, Tensor>)>
+            {
+                ("patch", new PatchEmbedding(r.Data.Channels, e.Channels, e.Downsample, r.Data.ImageSize, r.Data.ImageSize)),
+            };
+            for (int i = 0; i < e.Depth; i++) vit.Add(($"block{i}", new VitBlock(e.Channels, e.Heads)));
+            vit.Add(("norm", nn.LayerNorm(e.Channels)));
+            vit.Add(("proj", nn.Linear(e.Channels, r.Codebook.Dimension)));
+            return nn.Sequential(vit);
+        }
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("stem", nn.Conv2d(r.Data.Channels, e.Channels, 3, padding: 1)) };
+        for (int s = 0, f = e.Downsample; f > 1; s++, f /= 2)
+        {
+            layers.Add(($"down{s}_norm", nn.GroupNorm(e.Groups, e.Channels)));
+            layers.Add(($"down{s}_act", nn.SiLU()));
+            layers.Add(($"down{s}", nn.Conv2d(e.Channels, e.Channels, 4, stride: 2, padding: 1)));
+        }
+        for (int i = 0; i < e.ResidualBlocks; i++) layers.Add(($"res{i}", new ResidualBlock(e.Channels, e.Channels, e.Groups)));
+        layers.Add(("out_norm", nn.GroupNorm(e.Groups, e.Channels)));
+        layers.Add(("out_act", nn.SiLU()));
+        layers.Add(("proj", nn.Conv2d(e.Channels, r.Codebook.Dimension, 1)));        // (B, D, h, w)
+        layers.Add(("tokens", new GridToTokens()));                                     // (B, N, D)
+        return nn.Sequential(layers);
+    }
+
+    private static Sequential BuildDecoder(LqaeRecipe r)
+    {
+        var d = r.Decoder;
+        int grid = r.GridSize;
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>
+        {
+            ("grid", new TokensToGrid(grid, grid)),                                     // (B, D, h, w)
+            ("stem", nn.Conv2d(r.Codebook.Dimension, d.Channels, 3, padding: 1)),
+        };
+        for (int i = 0; i < d.ResidualBlocks; i++) layers.Add(($"res{i}", new ResidualBlock(d.Channels, d.Channels, d.Groups)));
+        for (int s = 0, f = r.Encoder.Downsample; f > 1; s++, f /= 2)
+        {
+            layers.Add(($"up{s}_norm", nn.GroupNorm(d.Groups, d.Channels)));
+            layers.Add(($"up{s}_act", nn.SiLU()));
+            layers.Add(($"up{s}", nn.Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Nearest)));
+            layers.Add(($"up{s}_conv", nn.Conv2d(d.Channels, d.Channels, 3, padding: 1)));
+        }
+        layers.Add(("out_norm", nn.GroupNorm(d.Groups, d.Channels)));
+        layers.Add(("out_act", nn.SiLU()));
+        layers.Add(("out", nn.Conv2d(d.Channels, r.Data.Channels, 3, padding: 1)));
+        layers.Add(("tanh", nn.Tanh()));
+        return nn.Sequential(layers);
+    }
+}

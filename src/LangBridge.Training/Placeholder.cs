@@ -1,1 +1,0 @@
-namespace LangBridge.Training; internal static class Placeholder { }

@@ -1,0 +1,207 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LangBridge.Training.Recipes;
+
+/// <summary>
+/// Everything that defines an LQAE model and its training run; loaded from <c>models/*.json</c>.
+/// Unknown keys are errors, so a typo never silently falls back to a default.
+/// </summary>
+public sealed record LqaeRecipe
+{
+    /// <summary>Model name; names the checkpoint, report and bundle folders.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Must be <c>lqae</c>.</summary>
+    public string Kind { get; init; } = "lqae";
+
+    /// <summary>Seed for weights, batch order and masking: the same seed gives the same weights.</summary>
+    public int Seed { get; init; } = 1234;
+
+    public DataSection Data { get; init; } = new();
+    public CodebookSection Codebook { get; init; } = new();
+    public EncoderSection Encoder { get; init; } = new();
+    public QuantizerSection Quantizer { get; init; } = new();
+    public MaskingSection Masking { get; init; } = new();
+    public DecoderSection Decoder { get; init; } = new();
+    public TrainingSection Training { get; init; } = new();
+    public EvaluationSection Evaluation { get; init; } = new();
+
+    /// <summary>SHA-256 of the canonical JSON of this recipe (recorded in checkpoints and bundles).</summary>
+    [JsonIgnore]
+    public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this, Json)));
+
+    /// <summary>Side of the token grid, e.g. 7 for 28×28 images and a downsampling factor of 4.</summary>
+    [JsonIgnore]
+    public int GridSize => Data.ImageSize / Encoder.Downsample;
+
+    /// <summary>Tokens per image.</summary>
+    [JsonIgnore]
+    public int TokensPerImage => GridSize * GridSize;
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>Loads and validates a recipe; throws <see cref="RecipeException"/> naming the key at fault.</summary>
+    public static LqaeRecipe Load(string path)
+    {
+        if (!File.Exists(path)) throw new RecipeException(path, "(file)", "recipe file not found");
+        LqaeRecipe? recipe;
+        try
+        {
+            recipe = JsonSerializer.Deserialize<LqaeRecipe>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new RecipeException(path, e.Path?.TrimStart('$', '.') is { Length: > 0 } p ? p : "(root)", e.Message);
+        }
+        if (recipe is null) throw new RecipeException(path, "(root)", "empty recipe");
+        recipe.Validate(path);
+        return recipe;
+    }
+
+    /// <summary>Checks shapes and ranges before any training starts.</summary>
+    public void Validate(string file = "(recipe)")
+    {
+        void Require(bool ok, string key, string message)
+        {
+            if (!ok) throw new RecipeException(file, key, message);
+        }
+
+        Require(Kind == "lqae", "kind", $"expected 'lqae', got '{Kind}'");
+        Require(!string.IsNullOrWhiteSpace(Name) && Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), "name",
+            "use letters, digits, '-' or '_' (it names folders)");
+        Require(Data.Channels is 1 or 3, "data.channels", $"must be 1 or 3, got {Data.Channels}");
+        Require(Data.ImageSize > 0, "data.imageSize", "must be positive");
+        Require(Data.Std > 0, "data.std", "must be positive");
+        Require(Encoder.Downsample is 1 or 2 or 4 or 8, "encoder.downsample", $"must be 1, 2, 4 or 8, got {Encoder.Downsample}");
+        Require(Data.ImageSize % Encoder.Downsample == 0, "encoder.downsample",
+            $"image size {Data.ImageSize} is not divisible by the downsampling factor {Encoder.Downsample}");
+        Require(Encoder.Channels > 0 && Encoder.Channels % Encoder.Groups == 0, "encoder.channels",
+            $"must be a positive multiple of encoder.groups ({Encoder.Groups})");
+        Require(Decoder.Channels > 0 && Decoder.Channels % Decoder.Groups == 0, "decoder.channels",
+            $"must be a positive multiple of decoder.groups ({Decoder.Groups})");
+        Require(Encoder.ResidualBlocks >= 0, "encoder.residualBlocks", "must be >= 0");
+        Require(Decoder.ResidualBlocks >= 0, "decoder.residualBlocks", "must be >= 0");
+        Require(Codebook.Size >= 2, "codebook.size", "must be at least 2");
+        Require(Codebook.Dimension > 0, "codebook.dimension", "must be positive");
+        Require(Quantizer.Commitment >= 0, "quantizer.commitment", "must be >= 0");
+        Require(Quantizer.VectorTile > 0 && Quantizer.CodeTile > 0, "quantizer.vectorTile", "tiles must be positive");
+        Require(Masking.Ratio is >= 0 and < 1, "masking.ratio", $"must be in [0, 1), got {Masking.Ratio}");
+        Require(Training.Steps > 0, "training.steps", "must be positive");
+        Require(Training.BatchSize > 0, "training.batchSize", "must be positive");
+        Require(Training.LearningRate > 0, "training.learningRate", "must be positive");
+        Require(Training.WarmupSteps >= 0 && Training.WarmupSteps < Training.Steps, "training.warmupSteps", "must be in [0, steps)");
+        Require(Training.CheckpointEvery > 0, "training.checkpointEvery", "must be positive");
+        Require(Training.Threads >= 0, "training.threads", "must be >= 0 (0 = all cores)");
+        Require(Evaluation.FewShotEpisodes >= 1, "evaluation.fewShotEpisodes", "must be >= 1");
+    }
+
+    /// <summary>The recipe as indented JSON (what <see cref="Sha256"/> hashes).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
+
+/// <summary>Which images and how they are normalised: <c>x = (pixel/255 − mean) / std</c>.</summary>
+public sealed record DataSection
+{
+    /// <summary><c>fashion-mnist</c> (the Data task's cache) or a path to an image folder (one sub-folder per class).</summary>
+    public string Dataset { get; init; } = "fashion-mnist";
+    public int ImageSize { get; init; } = 28;
+    public int Channels { get; init; } = 1;
+    public float Mean { get; init; } = 0.5f;
+    public float Std { get; init; } = 0.5f;
+    /// <summary>Use only the first N training images (0 = all); for smoke runs.</summary>
+    public int TrainLimit { get; init; }
+}
+
+/// <summary>The frozen language codebook.</summary>
+public sealed record CodebookSection
+{
+    /// <summary>Folder with <c>codebook.safetensors</c> + <c>vocab.txt</c>, relative to the repository root.</summary>
+    public string Path { get; init; } = "artifacts/data/codebook";
+    /// <summary>Use the first (most frequent) N words.</summary>
+    public int Size { get; init; } = 32768;
+    /// <summary>Embedding dimension; must match the file (GloVe: 100).</summary>
+    public int Dimension { get; init; } = 100;
+}
+
+/// <summary>Conv encoder: stem, stride-2 stages down to the token grid, residual blocks, 1×1 projection.</summary>
+public sealed record EncoderSection
+{
+    public EncoderType Type { get; init; } = EncoderType.Conv;
+    public int Channels { get; init; } = 64;
+    /// <summary>Image side / token-grid side (a power of two).</summary>
+    public int Downsample { get; init; } = 4;
+    public int ResidualBlocks { get; init; } = 2;
+    public int Groups { get; init; } = 8;
+    /// <summary>ViT only: transformer blocks and heads (patch size = downsample).</summary>
+    public int Depth { get; init; } = 4;
+    public int Heads { get; init; } = 4;
+}
+
+/// <summary>Nearest-word quantizer over the L2-normalised codebook.</summary>
+public sealed record QuantizerSection
+{
+    /// <summary>Weight of ‖z − sg(q)‖² (LQAE: 0.005).</summary>
+    public float Commitment { get; init; } = 0.005f;
+    /// <summary>Vectors per tile of the fused nearest-word search.</summary>
+    public int VectorTile { get; init; } = 4096;
+    /// <summary>Codes per tile of the fused nearest-word search.</summary>
+    public int CodeTile { get; init; } = 1024;
+}
+
+/// <summary>Train-time random masking of token positions before the decoder.</summary>
+public sealed record MaskingSection
+{
+    /// <summary>Share of token positions replaced by the mask vector at train time (LQAE: 0.5).</summary>
+    public float Ratio { get; init; } = 0.5f;
+}
+
+/// <summary>Conv decoder mirroring the encoder (nearest upsampling + conv).</summary>
+public sealed record DecoderSection
+{
+    public DecoderType Type { get; init; } = DecoderType.Conv;
+    public int Channels { get; init; } = 64;
+    public int ResidualBlocks { get; init; } = 2;
+    public int Groups { get; init; } = 8;
+    public int Depth { get; init; } = 4;
+    public int Heads { get; init; } = 4;
+}
+
+/// <summary>Optimiser and schedule.</summary>
+public sealed record TrainingSection
+{
+    public int Steps { get; init; } = 3000;
+    public int BatchSize { get; init; } = 128;
+    public float LearningRate { get; init; } = 2e-3f;
+    public int WarmupSteps { get; init; } = 100;
+    public float WeightDecay { get; init; } = 1e-4f;
+    public int CheckpointEvery { get; init; } = 250;
+    public int LogEvery { get; init; } = 25;
+    /// <summary>Intra-op threads (0 = all cores).</summary>
+    public int Threads { get; init; }
+}
+
+/// <summary>Held-out evaluation.</summary>
+public sealed record EvaluationSection
+{
+    /// <summary>Test images to evaluate (0 = all 10,000).</summary>
+    public int TestLimit { get; init; }
+    public int FewShotEpisodes { get; init; } = 1000;
+    /// <summary>Queries per class in each few-shot episode.</summary>
+    public int FewShotQueries { get; init; } = 5;
+    public int ProbeEpochs { get; init; } = 5;
+    /// <summary>Training images the linear probe learns from (0 = all 60,000).</summary>
+    public int ProbeTrainLimit { get; init; } = 20000;
+}
+
+public enum EncoderType { Conv, Vit }
+public enum DecoderType { Conv, Vit }

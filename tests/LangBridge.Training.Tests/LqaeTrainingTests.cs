@@ -1,0 +1,103 @@
+using LangBridge.Training.Checkpoints;
+using LangBridge.Training.Lqae;
+using static TorchSharp.torch;
+
+namespace LangBridge.Training.Tests;
+
+public sealed class LqaeTrainingTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("lb-train-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static float[][] Weights(LqaeModel model) =>
+        model.parameters().Select(p => p.detach().data<float>().ToArray()).ToArray();
+
+    private (LqaeModel Model, TrainingResult Result) Run(string name, int? stopAfter, bool resume, int initSeed)
+    {
+        var recipe = TinyLqae.Recipe();
+        manual_seed(initSeed);
+        var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        var options = new TrainerOptions(Path.Combine(dir, name + ".lbck"), Path.Combine(dir, name + ".jsonl"), resume, stopAfter);
+        var result = new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(options);
+        return (model, result);
+    }
+
+    [Fact]
+    public void ResumingAfterAKillEndsWithTheSameWeightsAsAnUninterruptedRun()
+    {
+        var (full, fullResult) = Run("full", stopAfter: null, resume: false, initSeed: 5);
+        Assert.Equal(12, fullResult.StepsCompleted);
+
+        var (_, killed) = Run("resumed", stopAfter: 4, resume: false, initSeed: 5);
+        Assert.Equal(4, killed.StepsCompleted);
+        // A different initialisation proves the weights come from the checkpoint.
+        var (resumed, resumedResult) = Run("resumed", stopAfter: null, resume: true, initSeed: 99);
+        Assert.Equal(4, resumedResult.StartStep);
+        Assert.Equal(12, resumedResult.StepsCompleted);
+
+        var a = Weights(full);
+        var b = Weights(resumed);
+        Assert.Equal(a.Length, b.Length);
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i]);
+        full.Dispose();
+        resumed.Dispose();
+    }
+
+    [Fact]
+    public void TrainingReducesTheReconstructionLossAndUsesSeveralWords()
+    {
+        var recipe = TinyLqae.Recipe(steps: 60);
+        manual_seed(1);
+        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        var images = ImageTensors.Normalised(TinyLqae.Images(), recipe.Data);
+        double Loss()
+        {
+            using var noGrad = no_grad();
+            model.eval();
+            return nn.functional.mse_loss(model.Forward(images).Reconstruction, images).item<float>();
+        }
+        var before = Loss();
+        new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "c.lbck"), Path.Combine(dir, "c.jsonl")));
+        var after = Loss();
+        Assert.True(after < before * 0.7, $"reconstruction MSE {before:F4} -> {after:F4}");
+        var ids = model.Encode(images).data<long>().ToArray();
+        Assert.True(ids.Distinct().Count() > 1);
+        Assert.All(ids, id => Assert.InRange(id, 0, 63));
+    }
+
+    [Fact]
+    public void CorruptCheckpointFailsClearlyAndIsLeftUntouched()
+    {
+        Run("c", stopAfter: 4, resume: false, initSeed: 5);
+        var path = Path.Combine(dir, "c.lbck");
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<CheckpointException>(() => Run("c", stopAfter: null, resume: true, initSeed: 5));
+        Assert.Contains("corrupt", e.Message);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void CheckpointFromAnotherRecipeIsRefused()
+    {
+        Run("r", stopAfter: 4, resume: false, initSeed: 5);
+        var recipe = TinyLqae.Recipe() with { Seed = 6 };
+        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        var e = Assert.Throws<CheckpointException>(() =>
+            new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "r.lbck"), Path.Combine(dir, "r.jsonl"), Resume: true)));
+        Assert.Contains("another recipe", e.Message);
+    }
+
+    [Fact]
+    public void TruncatedCheckpointIsRejected()
+    {
+        Run("t", stopAfter: 4, resume: false, initSeed: 5);
+        var path = Path.Combine(dir, "t.lbck");
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length - 100)]);
+        Assert.Throws<CheckpointException>(() => CheckpointStore.ReadHeader(path));
+    }
+}

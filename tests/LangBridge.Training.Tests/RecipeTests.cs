@@ -1,0 +1,67 @@
+using LangBridge.Training.Recipes;
+
+namespace LangBridge.Training.Tests;
+
+public sealed class RecipeTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("lb-recipe-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string Write(string json)
+    {
+        var path = Path.Combine(dir, "r.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void TheShippedRecipesLoadAndValidate()
+    {
+        var models = Path.Combine(TestPaths.RepositoryRoot, "models");
+        var recipes = Directory.GetFiles(models, "lqae-*.json");
+        Assert.NotEmpty(recipes);
+        foreach (var file in recipes)
+        {
+            var recipe = LqaeRecipe.Load(file);
+            Assert.Equal(Path.GetFileNameWithoutExtension(file), recipe.Name);
+        }
+    }
+
+    [Fact]
+    public void UnknownKeyIsNamed()
+    {
+        var e = Assert.Throws<RecipeException>(() => LqaeRecipe.Load(Write("""{ "name": "x", "training": { "stepz": 5 } }""")));
+        Assert.Contains("stepz", e.Message);
+        Assert.Contains("training", e.Key);
+    }
+
+    [Fact]
+    public void ImageSizeNotDivisibleByDownsamplingIsRejectedBeforeTraining()
+    {
+        var e = Assert.Throws<RecipeException>(() => LqaeRecipe.Load(Write("""{ "name": "x", "data": { "imageSize": 30 }, "encoder": { "downsample": 4 } }""")));
+        Assert.Equal("encoder.downsample", e.Key);
+        Assert.Contains("30", e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "name": "x", "masking": { "ratio": 1.5 } }""", "masking.ratio")]
+    [InlineData("""{ "name": "x", "codebook": { "dimension": 0 } }""", "codebook.dimension")]
+    [InlineData("""{ "name": "x", "encoder": { "channels": 30, "groups": 8 } }""", "encoder.channels")]
+    [InlineData("""{ "name": "x", "kind": "spae" }""", "kind")]
+    [InlineData("""{ "name": "../evil" }""", "name")]
+    public void BadValuesAreNamed(string json, string key)
+    {
+        var e = Assert.Throws<RecipeException>(() => LqaeRecipe.Load(Write(json)));
+        Assert.Equal(key, e.Key);
+    }
+
+    [Fact]
+    public void HashChangesWithAnyHyperparameter()
+    {
+        var a = new LqaeRecipe { Name = "x" };
+        var b = a with { Training = a.Training with { Steps = a.Training.Steps + 1 } };
+        Assert.NotEqual(a.Sha256, b.Sha256);
+        Assert.Equal(a.Sha256, (a with { }).Sha256);
+    }
+}
