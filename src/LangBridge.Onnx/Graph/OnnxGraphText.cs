@@ -30,7 +30,12 @@ public static class OnnxGraphText
         long total = g.Initializer.Sum(t => t.Dims.Aggregate(1L, (p, d) => p * d));
         sb.Append("initializers: ").Append(g.Initializer.Count).Append(" (").Append(total).Append(" elements)\n");
         foreach (var t in g.Initializer)
-            sb.Append("  ").Append(t.Name).Append(": ").Append(TypeName(t.DataType)).Append('[').Append(string.Join(", ", t.Dims)).Append("]\n");
+        {
+            sb.Append("  ").Append(t.Name).Append(": ").Append(TypeName(t.DataType)).Append('[').Append(string.Join(", ", t.Dims)).Append(']');
+            var small = SmallConstant(t);
+            if (small is not null) sb.Append(" = ").Append(small);
+            sb.Append('\n');
+        }
 
         sb.Append("nodes: ").Append(g.Node.Count).Append('\n');
         foreach (var n in g.Node)
@@ -43,6 +48,18 @@ public static class OnnxGraphText
             sb.Append('\n');
         }
         return sb.ToString();
+    }
+
+    /// <summary>Values of structural constants: int64 vectors up to 16 elements (shapes, axes) and float scalars; never weights.</summary>
+    private static string? SmallConstant(TensorProto t)
+    {
+        long n = t.Dims.Aggregate(1L, (p, d) => p * d);
+        var raw = t.RawData.Span;
+        if (t.DataType == (int)OnnxElementType.Int64 && n <= 16 && raw.Length == n * 8)
+            return "[" + string.Join(", ", Enumerable.Range(0, (int)n).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(t.RawData.Span.Slice(i * 8, 8)))) + "]";
+        if (t.DataType == (int)OnnxElementType.Float && n == 1 && raw.Length == 4)
+            return F(System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(raw));
+        return null;
     }
 
     private static string ValueInfo(ValueInfoProto v)
