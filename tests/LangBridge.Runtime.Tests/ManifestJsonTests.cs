@@ -108,6 +108,17 @@ public sealed class ManifestJsonTests
     }
 
     [Fact]
+    public void Seal_refuses_to_write_a_manifest_the_runtime_would_reject()
+    {
+        using var fixture = TestBundle.Create();
+        var before = File.ReadAllText(fixture.PathOf("manifest.json"));
+
+        Assert.Throws<BundleFormatException>(() => BundleWriter.Seal(fixture.Directory, TestBundle.Manifest() with { FormatVersion = 2 }));
+        Assert.Throws<BundleFormatException>(() => BundleWriter.Seal(fixture.Directory, TestBundle.Manifest() with { Image = TestBundle.Manifest().Image with { Std = [0f] } }));
+        Assert.Equal(before, File.ReadAllText(fixture.PathOf("manifest.json"))); // nothing half-written
+    }
+
+    [Fact]
     public void ComputeFiles_lists_nested_files_with_forward_slashes_and_skips_the_manifest()
     {
         using var fixture = TestBundle.Create();

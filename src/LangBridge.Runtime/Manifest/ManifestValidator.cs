@@ -13,6 +13,8 @@ internal static class ManifestValidator
     public static void Validate(BundleManifest m)
     {
         const string file = ManifestJson.FileName;
+        Require(m.Format == BundleManifest.FormatName, $"\"format\" must be \"{BundleManifest.FormatName}\"");
+        Require(m.FormatVersion == RuntimeSupport.FormatVersion, $"\"formatVersion\" must be {RuntimeSupport.FormatVersion}");
         Require(!string.IsNullOrWhiteSpace(m.Name), "\"name\" is empty");
         Require(!string.IsNullOrWhiteSpace(m.Kind), "\"kind\" is empty");
         Require(m.Opset > 0, $"\"opset\" must be positive, not {m.Opset}");

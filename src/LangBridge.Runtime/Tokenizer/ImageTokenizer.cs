@@ -146,17 +146,23 @@ public sealed class ImageTokenizer : IDisposable
 
         CheckFinite(images.Span);
         Enter();
-        var buffers = _encodePool.Rent(batchSize);
         try
         {
-            // ONNX Runtime only reads inputs, so viewing the read-only memory as writable is safe.
-            using var input = OrtValue.CreateTensorValueFromMemory(
-                OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images), [batchSize, channels, height, width]);
-            return RunEncode(buffers, input, batchSize);
+            var buffers = _encodePool.Rent(batchSize);
+            try
+            {
+                // ONNX Runtime only reads inputs, so viewing the read-only memory as writable is safe.
+                using var input = OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images), [batchSize, channels, height, width]);
+                return RunEncode(buffers, input, batchSize);
+            }
+            finally
+            {
+                _encodePool.Return(batchSize, buffers);
+            }
         }
         finally
         {
-            _encodePool.Return(batchSize, buffers);
             Exit();
         }
     }
@@ -190,21 +196,27 @@ public sealed class ImageTokenizer : IDisposable
         }
 
         Enter();
-        var batch = images.Count;
-        var buffers = _encodePool.Rent(batch);
         try
         {
-            var size = Image.ElementCount;
-            for (var i = 0; i < batch; i++)
+            var batch = images.Count;
+            var buffers = _encodePool.Rent(batch);
+            try
             {
-                ImageNormalizer.Normalize(images[i], Image, buffers.Images.Array.AsSpan(i * size, size));
-            }
+                var size = Image.ElementCount;
+                for (var i = 0; i < batch; i++)
+                {
+                    ImageNormalizer.Normalize(images[i], Image, buffers.Images.Array.AsSpan(i * size, size));
+                }
 
-            return RunEncode(buffers, buffers.Images.Value, batch);
+                return RunEncode(buffers, buffers.Images.Value, batch);
+            }
+            finally
+            {
+                _encodePool.Return(batch, buffers);
+            }
         }
         finally
         {
-            _encodePool.Return(batch, buffers);
             Exit();
         }
     }
@@ -238,6 +250,18 @@ public sealed class ImageTokenizer : IDisposable
         }
 
         Enter();
+        try
+        {
+            return RunDecode(tokenIds, batchSize);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private DecodedImage[] RunDecode(ReadOnlySpan<long> tokenIds, int batchSize)
+    {
         var buffers = _decodePool.Rent(batchSize);
         try
         {
@@ -259,7 +283,6 @@ public sealed class ImageTokenizer : IDisposable
         finally
         {
             _decodePool.Return(batchSize, buffers);
-            Exit();
         }
     }
 
