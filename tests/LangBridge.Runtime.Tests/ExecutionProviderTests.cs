@@ -116,6 +116,15 @@ public sealed class ExecutionProviderTests
     }
 
     [Fact]
+    public void TensorRt_profiles_cover_batch_one_to_the_maximum_for_every_input()
+    {
+        var manifest = TestBundle.Manifest();
+
+        Assert.Equal("image:1x1x4x4", ExecutionProviders.TensorRtProfile(manifest.Graphs["encoder"], 1));
+        Assert.Equal("token_ids:64x4", ExecutionProviders.TensorRtProfile(manifest.Graphs["decoder"], 64));
+    }
+
+    [Fact]
     public void Invalid_options_are_refused_before_anything_loads()
     {
         using var fixture = TestBundle.Create();
@@ -123,6 +132,7 @@ public sealed class ExecutionProviderTests
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { CudaDeviceId = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { IntraOpThreads = -2 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { GpuMemoryLimitBytes = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageTokenizer.Open(fixture.Directory, new RuntimeOptions { TensorRtMaxBatch = 0 }));
     }
 
     [Fact]

@@ -72,12 +72,21 @@ public static class ExecutionProviders
     }
 
     /// <summary>
+    /// A TensorRT shape profile for every input of a graph with the batch dimension set, in
+    /// ONNX Runtime's format: <c>image:1x1x28x28,mask:1x49</c>.
+    /// </summary>
+    internal static string TensorRtProfile(GraphSpec graph, int batch) =>
+        string.Join(",", graph.Inputs.Select(input =>
+            input.Name + ":" + string.Join("x", input.Shape.Select(d =>
+                (d.IsSymbolic ? batch : d.Size!.Value).ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+
+    /// <summary>
     /// Appends one provider to <paramref name="sessionOptions"/>. Provider option objects are added
     /// to <paramref name="owned"/> so they live as long as the session. Native failures are
     /// translated into <see cref="ExecutionProviderUnavailableException"/>.
     /// </summary>
     internal static void Append(SessionOptions sessionOptions, ExecutionProvider provider, RuntimeOptions options,
-        IReadOnlyList<string> available, List<IDisposable> owned)
+        IReadOnlyList<string> available, List<IDisposable> owned, GraphSpec? graph = null)
     {
         var device = options.CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         switch (provider)
@@ -103,6 +112,13 @@ public static class ExecutionProviders
                     if (options.TensorRtWorkspaceBytes is { } workspace)
                     {
                         settings["trt_max_workspace_size"] = workspace.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    }
+
+                    if (options.TensorRtMaxBatch is { } maxBatch && graph is not null)
+                    {
+                        settings["trt_profile_min_shapes"] = TensorRtProfile(graph, 1);
+                        settings["trt_profile_opt_shapes"] = TensorRtProfile(graph, maxBatch);
+                        settings["trt_profile_max_shapes"] = TensorRtProfile(graph, maxBatch);
                     }
 
                     trt.UpdateOptions(settings);

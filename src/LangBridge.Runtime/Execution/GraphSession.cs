@@ -55,7 +55,7 @@ internal sealed class GraphSession : IDisposable
                     sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
                 }
 
-                ExecutionProviders.Append(sessionOptions, provider, options, available, owned);
+                ExecutionProviders.Append(sessionOptions, provider, options, available, owned, spec);
                 InferenceSession session;
                 try
                 {

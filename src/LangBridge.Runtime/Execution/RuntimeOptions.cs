@@ -31,6 +31,13 @@ public sealed record RuntimeOptions
     /// <summary>TensorRT builder workspace in bytes; <c>null</c> leaves ONNX Runtime's default.</summary>
     public long? TensorRtWorkspaceBytes { get; init; }
 
+    /// <summary>
+    /// Largest batch TensorRT engines are built for. When set, every graph gets an optimisation
+    /// profile from batch 1 to this size (optimised for this size), so one engine serves all batch
+    /// sizes up to it; <c>null</c> lets TensorRT build an engine for each new batch size it meets.
+    /// </summary>
+    public int? TensorRtMaxBatch { get; init; }
+
     /// <summary>Threads per operator on CPU; 0 lets ONNX Runtime choose (one per physical core).</summary>
     public int IntraOpThreads { get; init; }
 
@@ -60,6 +67,11 @@ public sealed record RuntimeOptions
         if (TensorRtWorkspaceBytes is <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(TensorRtWorkspaceBytes), TensorRtWorkspaceBytes, "The TensorRT workspace must be positive.");
+        }
+
+        if (TensorRtMaxBatch is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TensorRtMaxBatch), TensorRtMaxBatch, "The TensorRT maximum batch must be positive.");
         }
 
         if (IntraOpThreads < 0)
