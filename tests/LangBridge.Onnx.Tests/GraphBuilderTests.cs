@@ -95,4 +95,22 @@ public class GraphBuilderTests
         Assert.Equal(0, attr.I);
         Assert.Equal(AttributeProto.Types.AttributeType.Int, attr.Type);
     }
+
+    [Fact]
+    public void OutputRename_KeepsOldHandlesUsable()
+    {
+        var b = new OnnxGraphBuilder();
+        var x = b.AddInput("x", OnnxElementType.Float, "batch", 4);
+        var y = b.Relu(x);
+        b.AddOutput(y, "y");
+        var z = b.Sigmoid(y);                       // old handle used after the rename
+        b.AddOutput(z, "z");
+        var g = b.Build().Graph;
+        Assert.Equal(["y"], g.Node.Single(n => n.OpType == "Sigmoid").Input);
+        using var session = new InferenceSession(b.ToBytes());
+        using var xv = OrtValue.CreateTensorValueFromMemory(new float[] { -1, 0, 1, 2 }, [1, 4]);
+        using var outs = session.Run(new RunOptions(), ["x"], [xv], ["y", "z"]);
+        Assert.Equal(2f, outs[0].GetTensorDataAsSpan<float>()[3]);
+        Assert.Equal(0.5f, outs[1].GetTensorDataAsSpan<float>()[0], 5);
+    }
 }

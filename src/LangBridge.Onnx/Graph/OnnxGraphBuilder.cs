@@ -19,6 +19,7 @@ public sealed class OnnxGraphBuilder
     private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
     private readonly Stack<string> _scopes = new();
     private readonly List<(string Key, string Value)> _metadata = new();
+    private readonly Dictionary<string, string> _renamed = new(StringComparer.Ordinal);
 
     public OnnxGraphBuilder(string graphName = "main", int opset = OnnxOpset.Default)
     {
@@ -82,6 +83,13 @@ public sealed class OnnxGraphBuilder
         return candidate;
     }
 
+    /// <summary>The current name of a value (outputs renamed by <see cref="AddOutput"/> keep working under their old handle).</summary>
+    private string Resolve(string name)
+    {
+        while (_renamed.TryGetValue(name, out var next)) name = next;
+        return name;
+    }
+
     private string Scoped(string local) => string.IsNullOrEmpty(CurrentScope) ? local : CurrentScope + "." + local;
 
     // ---------------------------------------------------------------- inputs / outputs
@@ -96,20 +104,22 @@ public sealed class OnnxGraphBuilder
 
     /// <summary>
     /// Marks <paramref name="value"/> as a graph output under <paramref name="name"/>. A node output is
-    /// renamed in place (the <see cref="OnnxValue"/> returned carries the new name; earlier handles to the
-    /// old name must not be used for new nodes). Graph inputs, initializers and values that already are
+    /// renamed in place (the <see cref="OnnxValue"/> returned carries the new name; earlier handles still
+    /// work as node inputs). Graph inputs, initializers and values that already are
     /// outputs are exposed through an Identity node.
     /// </summary>
     public OnnxValue AddOutput(OnnxValue value, string? name = null, IReadOnlyList<OnnxDim>? shape = null)
     {
         name ??= value.Name;
         shape ??= value.Shape;
+        value = value with { Name = Resolve(value.Name) };
         var producer = _graph.Node.LastOrDefault(n => n.Output.Contains(value.Name));
         bool alreadyOutput = _graph.Output.Any(o => o.Name == value.Name);
         if (producer is not null && !alreadyOutput && name != value.Name && !_names.Contains(name))
         {
             // Rename the producing node's output (and its consumers) instead of adding an Identity.
             _names.Add(name);
+            _renamed[value.Name] = name;
             for (int i = 0; i < producer.Output.Count; i++) if (producer.Output[i] == value.Name) producer.Output[i] = name;
             foreach (var n in _graph.Node)
                 for (int i = 0; i < n.Input.Count; i++) if (n.Input[i] == value.Name) n.Input[i] = name;
@@ -222,7 +232,7 @@ public sealed class OnnxGraphBuilder
             Name = UniqueName(Scoped(name ?? opType)),
         };
         if (docString is not null) node.DocString = docString;
-        foreach (var input in inputs) node.Input.Add(input?.Name ?? "");
+        foreach (var input in inputs) node.Input.Add(input is null ? "" : Resolve(input.Name));
         var result = new OnnxValue[outputs.Count];
         for (int i = 0; i < outputs.Count; i++)
         {
