@@ -24,6 +24,7 @@ internal static class CommandErrors
             return 130;
         }
         catch (Exception e) when (e is RecipeException or CheckpointException or DataException or OnnxExportException
+                                      or LangBridge.Runtime.LangBridgeException or Commands.CheckFailedException
                                       or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");

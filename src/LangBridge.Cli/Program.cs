@@ -5,5 +5,8 @@ using LangBridge.Cli.Commands;
 var root = new RootCommand("LangBridge: images into the language of frozen language models — data, training, ONNX export, parity.");
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -48,6 +48,7 @@ public sealed class RecipeTests : IDisposable
     [InlineData("""{ "name": "x", "masking": { "ratio": 1.5 } }""", "masking.ratio")]
     [InlineData("""{ "name": "x", "codebook": { "dimension": 0 } }""", "codebook.dimension")]
     [InlineData("""{ "name": "x", "encoder": { "channels": 30, "groups": 8 } }""", "encoder.channels")]
+    [InlineData("""{ "name": "x", "decoder": { "channels": 8, "groups": 4 } }""", "decoder.channels")]
     [InlineData("""{ "name": "x", "kind": "spae" }""", "kind")]
     [InlineData("""{ "name": "../evil" }""", "name")]
     public void BadValuesAreNamed(string json, string key)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using LangBridge.Data;
 using LangBridge.Training.Evaluation;
 using LangBridge.Training.Recipes;
@@ -17,7 +18,9 @@ public sealed record LqaeMetrics
     public required int CodebookSize { get; init; }
     public required int TokensPerImage { get; init; }
     public required double LinearProbeAccuracy { get; init; }
+    [JsonPropertyName("fewshot_5way_1shot_accuracy")]
     public required double Fewshot5Way1ShotAccuracy { get; init; }
+    [JsonPropertyName("fewshot_5way_5shot_accuracy")]
     public required double Fewshot5Way5ShotAccuracy { get; init; }
     public required int FewshotEpisodes { get; init; }
     public double? TrainSeconds { get; init; }

@@ -42,8 +42,27 @@ public sealed class LqaeModel : nn.Module
         // The decoder graph takes token ids: lookup of the (normalised) codebook, then the decoder.
         token_decoder = nn.Sequential(("lookup", new CodebookLookup(quantizer.Codebook)), ("decoder", decoder));
         RegisterComponents();
-        NormalizationInit.Reset(this);
         using (no_grad()) codebookT = quantizer.Codebook.t().contiguous();
+    }
+
+    /// <summary>
+    /// A trained model: built from <paramref name="recipe"/> and <paramref name="codebook"/>, weights from
+    /// <paramref name="checkpoint"/> (which must come from the same recipe), in eval mode.
+    /// </summary>
+    public static LqaeModel FromCheckpoint(LqaeRecipe recipe, Tensor codebook, string checkpoint)
+    {
+        var model = new LqaeModel(recipe, codebook);
+        try
+        {
+            Checkpoints.CheckpointStore.Load(checkpoint, model, null, "lqae", recipe.Sha256);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.eval();
+        return model;
     }
 
     /// <summary>Image (B, C, H, W) → latents (B, N, D), not yet normalised.</summary>
@@ -59,6 +78,9 @@ public sealed class LqaeModel : nn.Module
     public nn.Module<Tensor, Tensor> TokenDecoder => token_decoder;
 
     public LqaeRecipe Recipe => recipe;
+
+    /// <summary>Fewest channels a trained 3×3 convolution may have (see the decoder's output layers).</summary>
+    public const int MinConvChannels = 16;
 
     /// <summary>The trainable parameters (the codebook is a frozen buffer).</summary>
     public IEnumerable<Parameter> trainable_parameters() => parameters().Where(p => p.requires_grad);
@@ -123,12 +145,12 @@ public sealed class LqaeModel : nn.Module
         var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("stem", nn.Conv2d(r.Data.Channels, e.Channels, 3, padding: 1)) };
         for (int s = 0, f = e.Downsample; f > 1; s++, f /= 2)
         {
-            layers.Add(($"down{s}_norm", nn.GroupNorm(e.Groups, e.Channels)));
+            layers.Add(($"down{s}_norm", Init.GroupNorm(e.Groups, e.Channels)));
             layers.Add(($"down{s}_act", nn.SiLU()));
             layers.Add(($"down{s}", nn.Conv2d(e.Channels, e.Channels, 4, stride: 2, padding: 1)));
         }
         for (int i = 0; i < e.ResidualBlocks; i++) layers.Add(($"res{i}", new ResidualBlock(e.Channels, e.Channels, e.Groups)));
-        layers.Add(("out_norm", nn.GroupNorm(e.Groups, e.Channels)));
+        layers.Add(("out_norm", Init.GroupNorm(e.Groups, e.Channels)));
         layers.Add(("out_act", nn.SiLU()));
         layers.Add(("proj", nn.Conv2d(e.Channels, r.Codebook.Dimension, 1)));        // (B, D, h, w)
         layers.Add(("tokens", new GridToTokens()));                                     // (B, N, D)
@@ -147,14 +169,17 @@ public sealed class LqaeModel : nn.Module
         for (int i = 0; i < d.ResidualBlocks; i++) layers.Add(($"res{i}", new ResidualBlock(d.Channels, d.Channels, d.Groups)));
         for (int s = 0, f = r.Encoder.Downsample; f > 1; s++, f /= 2)
         {
-            layers.Add(($"up{s}_norm", nn.GroupNorm(d.Groups, d.Channels)));
+            layers.Add(($"up{s}_norm", Init.GroupNorm(d.Groups, d.Channels)));
             layers.Add(($"up{s}_act", nn.SiLU()));
             layers.Add(($"up{s}", nn.Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Nearest)));
             layers.Add(($"up{s}_conv", nn.Conv2d(d.Channels, d.Channels, 3, padding: 1)));
         }
-        layers.Add(("out_norm", nn.GroupNorm(d.Groups, d.Channels)));
+        layers.Add(("out_norm", Init.GroupNorm(d.Groups, d.Channels)));
         layers.Add(("out_act", nn.SiLU()));
-        layers.Add(("out", nn.Conv2d(d.Channels, r.Data.Channels, 3, padding: 1)));
+        // To pixels through 16 channels: libtorch 2.10's CPU backward of a 3×3 convolution with fewer than
+        // 16 channels on either side is nondeterministic with 2+ threads (occasionally non-finite).
+        layers.Add(("out", nn.Conv2d(d.Channels, MinConvChannels, 3, padding: 1)));
+        layers.Add(("to_pixels", nn.Conv2d(MinConvChannels, r.Data.Channels, 1)));
         layers.Add(("tanh", nn.Tanh()));
         return nn.Sequential(layers);
     }

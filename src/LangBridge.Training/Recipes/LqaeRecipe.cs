@@ -85,10 +85,11 @@ public sealed record LqaeRecipe
         Require(Encoder.Downsample is 1 or 2 or 4 or 8, "encoder.downsample", $"must be 1, 2, 4 or 8, got {Encoder.Downsample}");
         Require(Data.ImageSize % Encoder.Downsample == 0, "encoder.downsample",
             $"image size {Data.ImageSize} is not divisible by the downsampling factor {Encoder.Downsample}");
-        Require(Encoder.Channels > 0 && Encoder.Channels % Encoder.Groups == 0, "encoder.channels",
-            $"must be a positive multiple of encoder.groups ({Encoder.Groups})");
-        Require(Decoder.Channels > 0 && Decoder.Channels % Decoder.Groups == 0, "decoder.channels",
-            $"must be a positive multiple of decoder.groups ({Decoder.Groups})");
+        // Below 16 channels libtorch 2.10's multi-threaded CPU convolution backward is nondeterministic.
+        Require(Encoder.Channels >= 16 && Encoder.Channels % Encoder.Groups == 0, "encoder.channels",
+            $"must be at least 16 and a multiple of encoder.groups ({Encoder.Groups}), got {Encoder.Channels}");
+        Require(Decoder.Channels >= 16 && Decoder.Channels % Decoder.Groups == 0, "decoder.channels",
+            $"must be at least 16 and a multiple of decoder.groups ({Decoder.Groups}), got {Decoder.Channels}");
         Require(Encoder.ResidualBlocks >= 0, "encoder.residualBlocks", "must be >= 0");
         Require(Decoder.ResidualBlocks >= 0, "decoder.residualBlocks", "must be >= 0");
         Require(Codebook.Size >= 2, "codebook.size", "must be at least 2");
@@ -153,9 +154,9 @@ public sealed record QuantizerSection
     /// <summary>Weight of ‖z − sg(q)‖² (LQAE: 0.005).</summary>
     public float Commitment { get; init; } = 0.005f;
     /// <summary>Vectors per tile of the fused nearest-word search.</summary>
-    public int VectorTile { get; init; } = 4096;
+    public int VectorTile { get; init; } = 8192;
     /// <summary>Codes per tile of the fused nearest-word search.</summary>
-    public int CodeTile { get; init; } = 1024;
+    public int CodeTile { get; init; } = 512;
 }
 
 /// <summary>Train-time random masking of token positions before the decoder.</summary>
