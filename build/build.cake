@@ -5,7 +5,8 @@
 //   ./build.sh --target=Test            build and run every test project
 //   ./build.sh --target=Data --force    refetch the data cache
 //
-// Arguments: --configuration=Release|Debug, --recipe=models/<name>.json, --vocab-size=N, --force
+// Arguments: --configuration=Release|Debug, --recipe=models/<name>.json, --vocab-size=N,
+//            --force (refetch data), --fresh (train from scratch rather than resume)
 
 using System.Xml.Linq;
 
@@ -14,6 +15,7 @@ var configuration = Argument("configuration", "Release");
 var recipe = Argument("recipe", "models/lqae-fashion.json");
 var vocabSize = Argument("vocab-size", 32768);
 var force = HasArgument("force");
+var fresh = HasArgument("fresh");   // train from scratch instead of resuming the recipe's last checkpoint
 
 var root = MakeAbsolute(Directory(".."));
 var solution = root.CombineWithFilePath("LangBridge.slnx");
@@ -123,24 +125,29 @@ Task("Data")
     .Does(() => Langbridge($"data fetch --vocab-size {vocabSize}" + (force ? " --force" : "")));
 
 Task("Train")
+    .Description("Trains the recipe, resuming its last checkpoint (a finished run returns at once); --fresh starts over.")
     .IsDependentOn("Data")
-    .Does(() => Information($"Train: not available yet (recipe {recipe})."));
+    .Does(() => Langbridge($"train --recipe {recipe}" + (fresh ? "" : " --resume")));
 
 Task("Evaluate")
+    .Description("Held-out metrics, reconstruction sheet and few-shot prompt under artifacts/reports/<name>/.")
     .IsDependentOn("Train")
-    .Does(() => Information("Evaluate: not available yet."));
+    .Does(() => Langbridge($"evaluate --recipe {recipe}"));
 
 Task("Export")
+    .Description("Writes the ONNX bundle to artifacts/bundles/<name>/.")
     .IsDependentOn("Train")
-    .Does(() => Information("Export: not available yet."));
+    .Does(() => Langbridge($"export --recipe {recipe}"));
 
 Task("Verify")
+    .Description("Parity of the bundle against the TorchSharp model on 1,000 test images; writes parity.json.")
     .IsDependentOn("Export")
-    .Does(() => Information("Verify: not available yet."));
+    .Does(() => Langbridge($"verify --recipe {recipe} --images 1000"));
 
 Task("Golden")
+    .Description("Regenerates the golden outputs from the committed reference checkpoint and prints what changed; --retrain retrains it first.")
     .IsDependentOn("Build")
-    .Does(() => Information("Golden: not available yet."));
+    .Does(() => Langbridge("golden" + (HasArgument("retrain") ? " --retrain" : "")));
 
 Task("Pack")
     .IsDependentOn("Build")

@@ -8,5 +8,6 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
+root.Subcommands.Add(GoldenCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 return await root.Parse(args).InvokeAsync();

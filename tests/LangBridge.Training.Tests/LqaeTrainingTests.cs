@@ -67,6 +67,30 @@ public sealed class LqaeTrainingTests : IDisposable
     }
 
     [Fact]
+    public void MaskedPositionsAreNotSearchedAndDecodeFromTheZeroVector()
+    {
+        var recipe = TinyLqae.Recipe();
+        manual_seed(2);
+        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var images = ImageTensors.Normalised(TinyLqae.Images(), recipe.Data);
+        var mask = LqaeModel.RandomMask(images.shape[0], recipe.TokensPerImage, 0.5f, new Generator(3))!;
+        var masked = model.Forward(images, mask);
+        var full = model.Forward(images);
+
+        var ids = masked.TokenIds.data<long>().ToArray();
+        var fullIds = full.TokenIds.data<long>().ToArray();
+        var m = mask.flatten().data<bool>().ToArray();
+        Assert.Contains(true, m);
+        for (int i = 0; i < ids.Length; i++) Assert.Equal(m[i] ? -1 : fullIds[i], ids[i]);
+        // Decoding with the masked words zeroed is exactly what the decoder gives for those codes.
+        var codes = model.Quantizer.Lookup(full.TokenIds).masked_fill(mask.unsqueeze(-1), 0f);
+        Assert.True(model.Decoder.call(codes).allclose(masked.Reconstruction, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
     public void CorruptCheckpointFailsClearlyAndIsLeftUntouched()
     {
         Run("c", stopAfter: 4, resume: false, initSeed: 5);

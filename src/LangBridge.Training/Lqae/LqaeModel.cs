@@ -25,7 +25,7 @@ public sealed class LqaeModel : nn.Module
     private readonly CodebookQuantizer quantizer;
     private readonly Sequential decoder;
     private readonly Sequential token_decoder;
-    private readonly Tensor codebookT;   // (D, V) contiguous copy for the tiled search; derived, not saved
+    private Tensor codebookT;            // (D, V) contiguous copy for the tiled search; derived, not saved
     private readonly LqaeRecipe recipe;
 
     /// <param name="codebook">(V, D) language codebook; normalised inside the quantizer and frozen.</param>
@@ -55,6 +55,12 @@ public sealed class LqaeModel : nn.Module
         try
         {
             Checkpoints.CheckpointStore.Load(checkpoint, model, null, "lqae", recipe.Sha256);
+            // The checkpoint's codebook is authoritative: rebuild the search's transposed copy from it.
+            using (no_grad())
+            {
+                model.codebookT.Dispose();
+                model.codebookT = model.quantizer.Codebook.t().contiguous();
+            }
         }
         catch
         {
@@ -88,16 +94,34 @@ public sealed class LqaeModel : nn.Module
     /// <summary>
     /// Training/evaluation forward. <paramref name="mask"/> (B, N) bool marks positions whose word vector
     /// is replaced by the fixed mask vector (zeros) before decoding; null decodes every token.
+    /// Masked positions are not searched (their id is -1) and carry no commitment loss: the decoder never
+    /// sees their word, and skipping them halves the search, the training's hot path, at ratio 0.5.
     /// </summary>
     public LqaeOutput Forward(Tensor images, Tensor? mask = null)
     {
         using var scope = NewDisposeScope();
         var z = quantizer.Prepare(encoder.call(images));                              // (B, N, D), unit norm
-        var ids = Tokenize(z);                                                          // (B, N)
-        var q = quantizer.Lookup(ids);                                                  // (B, N, D)
-        var commitment = nn.functional.mse_loss(z, q.detach());
-        var codes = z + (q - z).detach();                                               // straight-through
-        if (mask is not null) codes = codes.masked_fill(mask.unsqueeze(-1), 0f);        // fixed mask vector
+        long b = z.shape[0], n = z.shape[1];
+        Tensor ids, q, commitment, codes;
+        if (mask is null)
+        {
+            ids = Tokenize(z);                                                          // (B, N)
+            q = quantizer.Lookup(ids);                                                  // (B, N, D)
+            commitment = nn.functional.mse_loss(z, q.detach());
+            codes = z + (q - z).detach();                                               // straight-through
+        }
+        else
+        {
+            var keep = mask.logical_not();                                              // (B, N)
+            var kept = keep.flatten().nonzero().squeeze(1);                             // (K)
+            ids = full(b * n, -1L, dtype: ScalarType.Int64);
+            ids.index_copy_(0, kept, Tokenize(z.detach().flatten(0, 1).index_select(0, kept)));
+            ids = ids.view(b, n);                                                       // (B, N), -1 where masked
+            q = quantizer.Lookup(ids.clamp_min(0));                                     // (B, N, D); masked rows unused
+            var keepD = keep.unsqueeze(-1).to_type(z.dtype);                            // (B, N, 1)
+            commitment = ((z - q.detach()).square() * keepD).sum() / (keepD.sum().clamp_min(1) * z.shape[2]);
+            codes = (z + (q - z).detach()) * keepD;                                     // fixed mask vector: zeros
+        }
         var reconstruction = decoder.call(codes);                                       // (B, C, H, W)
         return new LqaeOutput(reconstruction.MoveToOuterDisposeScope(), ids.MoveToOuterDisposeScope(), commitment.MoveToOuterDisposeScope());
     }
@@ -117,11 +141,11 @@ public sealed class LqaeModel : nn.Module
         return token_decoder.call(ids);
     }
 
-    private Tensor Tokenize(Tensor z)                                                   // (B, N, D) -> (B, N)
+    private Tensor Tokenize(Tensor z)                                                   // (..., D) -> (...)
     {
-        var flat = z.detach().reshape(-1, z.shape[2]);                                  // (B·N, D)
+        var flat = z.detach().reshape(-1, z.shape[^1]);                                 // (M, D)
         var ids = NearestCodeSearch.Tiled(flat, codebookT, recipe.Quantizer.VectorTile, recipe.Quantizer.CodeTile);
-        return ids.view(z.shape[0], z.shape[1]);
+        return ids.view(z.shape[..^1]);
     }
 
     /// <summary>Random (B, N) mask with about <paramref name="ratio"/> of positions set, from <paramref name="generator"/>.</summary>
