@@ -9,6 +9,7 @@ root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(GoldenCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(EncodeCommand.Create());
 root.Subcommands.Add(DecodeCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());

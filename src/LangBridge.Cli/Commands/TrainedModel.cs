@@ -19,12 +19,19 @@ internal sealed class TrainedModel : IDisposable
     public LqaeModel Model { get; }
     public RunLayout Run { get; }
 
-    /// <summary>Loads the recipe, its codebook and its last checkpoint (artifacts/checkpoints/&lt;name&gt;/last.lbck).</summary>
-    public static TrainedModel Load(string recipePath, string? checkpoint = null)
+    /// <summary>
+    /// Loads the recipe, its codebook and a checkpoint (default: its last, artifacts/checkpoints/&lt;name&gt;/last.lbck).
+    /// With <paramref name="vocabulary"/> the words come from that file and the vectors from the checkpoint itself,
+    /// so a committed reference model needs no data cache.
+    /// </summary>
+    public static TrainedModel Load(string recipePath, string? checkpoint = null, string? vocabulary = null)
     {
         var recipe = LqaeRecipe.Load(CliPaths.Recipe(recipePath));
         var run = CliPaths.Run(recipe);
-        var codebook = RecipeData.LoadCodebook(recipe, CliPaths.RepositoryRoot);
+        var codebook = vocabulary is null
+            ? RecipeData.LoadCodebook(recipe, CliPaths.RepositoryRoot)
+            : new LanguageCodebook(LanguageCodebook.ReadVocabulary(vocabulary), new float[recipe.Codebook.Size * recipe.Codebook.Dimension],
+                recipe.Codebook.Dimension, origin: vocabulary);
         using var codebookTensor = tensor(codebook.Vectors).view(codebook.Count, codebook.Dimension);
         var model = LqaeModel.FromCheckpoint(recipe, codebookTensor, checkpoint ?? run.Checkpoint);
         return new TrainedModel(recipe, codebook, model, run);

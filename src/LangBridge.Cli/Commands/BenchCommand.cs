@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using LangBridge.Data;
+using LangBridge.Runtime;
+using LangBridge.Training;
+using LangBridge.Training.Quantization;
+using LangBridge.Training.Recipes;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace LangBridge.Cli.Commands;
+
+/// <summary>
+/// `langbridge bench …`: speed measured as ratios against a peer in the same run (never absolute
+/// goals in unit tests). Each timing is the median of several repeats after a warm-up.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks written to artifacts/bench/*.json.");
+        bench.Subcommands.Add(Quantizer());
+        bench.Subcommands.Add(Runtime());
+        return bench;
+    }
+
+    private static Command Quantizer()
+    {
+        var vectors = new Option<int>("--vectors") { Description = "Latent vectors (128 images × 49 tokens).", DefaultValueFactory = _ => 6272 };
+        var codes = new Option<int>("--codes") { Description = "Codebook rows.", DefaultValueFactory = _ => 32768 };
+        var dim = new Option<int>("--dim") { Description = "Embedding dimension.", DefaultValueFactory = _ => 100 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per measurement (median).", DefaultValueFactory = _ => 5 };
+        var command = new Command("quantizer",
+            "Nearest-word search: the fused tiled search against the naive full score matrix + argmax, and the machine's 2048² fp32 " +
+            "matmul rate as the roof. Writes artifacts/bench/quantizer.json.");
+        foreach (var o in new Option[] { vectors, codes, dim, repeats }) command.Options.Add(o);
+        command.SetAction((parse, ct) => CommandErrors.Guard(() =>
+        {
+            int m = parse.GetValue(vectors), v = parse.GetValue(codes), d = parse.GetValue(dim), n = parse.GetValue(repeats);
+            using var scope = NewDisposeScope();
+            var generator = new Generator(7);
+            var z = nn.functional.normalize(randn(m, d, generator: generator), dim: 1);
+            var codesT = nn.functional.normalize(randn(v, d, generator: generator), dim: 1).t().contiguous();
+            var square = randn(2048, 2048, generator: generator);
+            double searchFlops = 2.0 * m * v * d;
+            var defaults = new QuantizerSection();
+
+            var matmul = Median(n, () => square.matmul(square));
+            var naive = Median(n, () => NearestCodeSearch.Naive(z, codesT));
+            var fused = Median(n, () => NearestCodeSearch.Tiled(z, codesT, defaults.VectorTile, defaults.CodeTile));
+            bool identical = NearestCodeSearch.Naive(z, codesT).eq(NearestCodeSearch.Tiled(z, codesT, defaults.VectorTile, defaults.CodeTile)).all().item<bool>();
+            var sweep = new[] { (1024, 1024), (4096, 512), (8192, 512), (8192, 1024), (2048, 256) }
+                .Select(t => new { vector_tile = t.Item1, code_tile = t.Item2, gflops = searchFlops / Median(n, () => NearestCodeSearch.Tiled(z, codesT, t.Item1, t.Item2)) / 1e9 })
+                .ToArray();
+
+            double matmulGflops = 2.0 * 2048 * 2048 * 2048 / matmul / 1e9, naiveGflops = searchFlops / naive / 1e9, fusedGflops = searchFlops / fused / 1e9;
+            var result = new
+            {
+                shape = new { vectors = m, codes = v, dim = d },
+                threads = get_num_threads(),
+                repeats = n,
+                matmul_2048_gflops = matmulGflops,
+                naive = new { milliseconds = naive * 1e3, gflops_equivalent = naiveGflops },
+                fused = new { vector_tile = defaults.VectorTile, code_tile = defaults.CodeTile, milliseconds = fused * 1e3, gflops_equivalent = fusedGflops },
+                fused_vs_naive = naive / fused,
+                fused_vs_matmul_rate = fusedGflops / matmulGflops,
+                ids_identical = identical,
+                goals = new { fused_vs_naive_at_least = 3.0, fused_vs_matmul_rate_at_least = 0.5 },
+                goals_met = naive / fused >= 3.0 && fusedGflops / matmulGflops >= 0.5 && identical,
+                tile_sweep = sweep,
+            };
+            var path = Write("quantizer.json", result);
+            AnsiConsole.MarkupLine($"matmul {matmulGflops:F0} GFLOP/s; naive search {naiveGflops:F0}; fused {fusedGflops:F0} " +
+                                   $"= {naive / fused:F1}× naive, {fusedGflops / matmulGflops:F2}× matmul; ids identical: {identical}");
+            AnsiConsole.MarkupLine($"Written: {Markup.Escape(path)}");
+            return result.goals_met ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command Runtime()
+    {
+        var recipeOption = CommonOptions.Recipe();
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per measurement (median).", DefaultValueFactory = _ => 7 };
+        var dataRoot = CommonOptions.DataRoot();
+        var command = new Command("runtime",
+            "Runtime Encode (ONNX Runtime, CPU) against the TorchSharp eager forward of the same weights, batch 1 and 64: images/s and " +
+            "the ratio. Needs the recipe's checkpoint and exported bundle. Writes artifacts/bench/runtime.json.");
+        command.Options.Add(recipeOption);
+        command.Options.Add(repeats);
+        command.Options.Add(dataRoot);
+        command.SetAction((parse, ct) => CommandErrors.Guard(() =>
+        {
+            int n = parse.GetValue(repeats);
+            using var trained = TrainedModel.Load(parse.GetValue(recipeOption)!);
+            using var tokenizer = ImageTokenizer.Open(trained.Run.BundleDir);
+            var test = RecipeData.LoadImages(trained.Recipe, DataLayout.Resolve(parse.GetValue(dataRoot)), DataSplit.Test).Slice(0, 64);
+            var rows = new List<object>();
+            foreach (var batch in new[] { 1, 64 })
+            {
+                var slice = test.Slice(0, batch);
+                using var images = ImageTensors.Normalised(slice, trained.Recipe.Data);
+                var floats = images.data<float>().ToArray();
+                var torchSeconds = Median(n, () => trained.Model.Encode(images));
+                var ortSeconds = Median(n, () => tokenizer.Encode(floats, batch, slice.Channels, slice.Height, slice.Width));
+                rows.Add(new
+                {
+                    batch,
+                    torchsharp_images_per_second = batch / torchSeconds,
+                    runtime_images_per_second = batch / ortSeconds,
+                    runtime_vs_torchsharp = torchSeconds / ortSeconds,
+                });
+                AnsiConsole.MarkupLine($"batch {batch,2}: TorchSharp {batch / torchSeconds,8:F0} img/s, runtime {batch / ortSeconds,8:F0} img/s, ratio {torchSeconds / ortSeconds:F2}×");
+            }
+            var path = Write("runtime.json", new
+            {
+                model = trained.Recipe.Name,
+                execution_provider = tokenizer.ExecutionProvider.ToString(),
+                threads = get_num_threads(),
+                repeats = n,
+                results = rows,
+                goals = new { batch1_at_least = 2.0, batch64_at_least = 1.0 },
+            });
+            AnsiConsole.MarkupLine($"Written: {Markup.Escape(path)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Median wall time in seconds of <paramref name="repeats"/> runs after one warm-up; disposes what each run creates.</summary>
+    private static double Median(int repeats, Func<object> body)
+    {
+        double Once()
+        {
+            using var scope = NewDisposeScope();
+            var clock = Stopwatch.StartNew();
+            body();
+            return clock.Elapsed.TotalSeconds;
+        }
+        Once();
+        var times = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => Once()).Order().ToArray();
+        return times[times.Length / 2];
+    }
+
+    private static string Write(string name, object result)
+    {
+        var dir = Path.Combine(CliPaths.ArtifactsRoot, "bench");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, name);
+        EvaluateCommand.WriteAtomically(path, JsonSerializer.Serialize(result, Json));
+        return path;
+    }
+}
