@@ -64,5 +64,7 @@ public sealed class RecipeTests : IDisposable
         var b = a with { Training = a.Training with { Steps = a.Training.Steps + 1 } };
         Assert.NotEqual(a.Sha256, b.Sha256);
         Assert.Equal(a.Sha256, (a with { }).Sha256);
+        // How a model is evaluated does not change its weights, so it does not change the hash.
+        Assert.Equal(a.Sha256, (a with { Evaluation = a.Evaluation with { FewShotEpisodes = 7 } }).Sha256);
     }
 }

@@ -28,9 +28,12 @@ public sealed record LqaeRecipe
     public TrainingSection Training { get; init; } = new();
     public EvaluationSection Evaluation { get; init; } = new();
 
-    /// <summary>SHA-256 of the canonical JSON of this recipe (recorded in checkpoints and bundles).</summary>
+    /// <summary>
+    /// SHA-256 of the canonical JSON of everything that shapes the weights (recorded in checkpoints and
+    /// bundles). The evaluation section is left out: changing how a model is evaluated does not retrain it.
+    /// </summary>
     [JsonIgnore]
-    public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this, Json)));
+    public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this with { Evaluation = new() }, Json)));
 
     /// <summary>Side of the token grid, e.g. 7 for 28×28 images and a downsampling factor of 4.</summary>
     [JsonIgnore]
