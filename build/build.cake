@@ -67,6 +67,27 @@ Task("Build")
     });
 });
 
+// The pipeline steps need only the CLI; skip even an incremental build (tens of seconds) when its
+// output is newer than every source it is built from, so a cached `--target=Data` takes seconds.
+Task("BuildCli")
+    .Does(() =>
+{
+    if (FileExists(cliDll))
+    {
+        var built = System.IO.File.GetLastWriteTimeUtc(cliDll.FullPath);
+        var sources = GetFiles($"{root}/src/**/*.cs").Concat(GetFiles($"{root}/src/**/*.csproj"))
+            .Concat(GetFiles($"{root}/build/native/*")).Concat(GetFiles($"{root}/Directory.*"));
+        var newest = sources.Where(f => !f.FullPath.Contains("/obj/") && !f.FullPath.Contains("/bin/"))
+            .Max(f => System.IO.File.GetLastWriteTimeUtc(f.FullPath));
+        if (newest < built)
+        {
+            Information("langbridge CLI is up to date.");
+            return;
+        }
+    }
+    DotNetBuild(root.CombineWithFilePath("src/LangBridge.Cli/LangBridge.Cli.csproj").FullPath, new DotNetBuildSettings { Configuration = configuration });
+});
+
 // The ONNX tests validate every exported graph with the official checker (Debian's python3-onnx).
 Task("TestPrerequisites")
     .Does(() =>
@@ -121,7 +142,7 @@ Task("Test")
 
 Task("Data")
     .Description("Fetches Fashion-MNIST and the GloVe language codebook into artifacts/data (cached).")
-    .IsDependentOn("Build")
+    .IsDependentOn("BuildCli")
     .Does(() => Langbridge($"data fetch --vocab-size {vocabSize}" + (force ? " --force" : "")));
 
 Task("Train")
@@ -146,7 +167,7 @@ Task("Verify")
 
 Task("Golden")
     .Description("Regenerates the golden outputs from the committed reference checkpoint and prints what changed; --retrain retrains it first.")
-    .IsDependentOn("Build")
+    .IsDependentOn("BuildCli")
     .Does(() => Langbridge("golden" + (HasArgument("retrain") ? " --retrain" : "")));
 
 Task("Pack")
@@ -154,8 +175,15 @@ Task("Pack")
     .Does(() => Information("Pack: not available yet."));
 
 Task("Bench")
-    .IsDependentOn("Build")
-    .Does(() => Information("Bench: not available yet."));
+    .Description("Quantizer search vs naive and the matmul roof; runtime Encode vs TorchSharp eager (needs the exported bundle). Writes artifacts/bench/.")
+    .IsDependentOn("BuildCli")
+    .Does(() =>
+{
+    Langbridge("bench quantizer");
+    var name = System.IO.Path.GetFileNameWithoutExtension(recipe);
+    if (FileExists(artifacts.CombineWithFilePath($"bundles/{name}/manifest.json"))) Langbridge($"bench runtime --recipe {recipe}");
+    else Warning($"No bundle for {name} yet: run ./build.sh first for the runtime benchmark.");
+});
 
 Task("Default")
     .IsDependentOn("Data")
