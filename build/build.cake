@@ -134,8 +134,9 @@ Task("Test")
         failed += int.Parse(counters.Attribute("failed").Value);
         total += int.Parse(counters.Attribute("total").Value);
     }
-    Information("");
-    Information($"Test: {passed} passed, {failed} failed, {total - passed - failed} skipped");
+    // Plain console output: Cake's own logger colours the numbers, which splits the line for log readers.
+    Console.WriteLine();
+    Console.WriteLine($"Test: {passed} passed, {failed} failed, {total - passed - failed} skipped");
     if (failure != null) throw failure;
     if (failed > 0 || total == 0) throw new CakeException(total == 0 ? "No test ran." : $"{failed} test(s) failed.");
 });
@@ -171,8 +172,9 @@ Task("Golden")
     .Does(() => Langbridge("golden" + (HasArgument("retrain") ? " --retrain" : "")));
 
 Task("Pack")
-    .IsDependentOn("Build")
-    .Does(() => Information("Pack: not available yet."));
+    .Description("Runtime, imaging and model packages (with symbols) into artifacts/packages/.")
+    .IsDependentOn("PackLibraries")
+    .IsDependentOn("PackModels");
 
 Task("Bench")
     .Description("Quantizer search vs naive and the matmul roof; runtime Encode vs TorchSharp eager (needs the exported bundle). Writes artifacts/bench/.")
@@ -191,5 +193,7 @@ Task("Default")
     .IsDependentOn("Evaluate")
     .IsDependentOn("Export")
     .IsDependentOn("Verify");
+
+#load "pack.cake"
 
 RunTarget(target);

@@ -51,7 +51,7 @@ void PackModelBundle(string name, string packageId, DirectoryPath bundle)
 
 Task("PackModels")
     .Description("Model packages in artifacts/packages/: LangBridge.Models.LqaeReference always, LangBridge.Models.LqaeFashion when its bundle was exported.")
-    .IsDependentOn("Build")
+    .IsDependentOn("BuildCli")
     .Does(() =>
 {
     // The reference model from its committed checkpoint and vocabulary: needs no data cache.
