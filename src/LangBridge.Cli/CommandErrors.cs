@@ -25,7 +25,7 @@ internal static class CommandErrors
         }
         catch (Exception e) when (e is RecipeException or CheckpointException or DataException or OnnxExportException
                                       or LangBridge.Runtime.LangBridgeException or Commands.CheckFailedException
-                                      or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+                                      or IOException or UnauthorizedAccessException)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;

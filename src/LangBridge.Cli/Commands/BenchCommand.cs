@@ -150,7 +150,7 @@ internal static class BenchCommand
         var dir = Path.Combine(CliPaths.ArtifactsRoot, "bench");
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, name);
-        EvaluateCommand.WriteAtomically(path, JsonSerializer.Serialize(result, Json));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, Json));
         return path;
     }
 }

@@ -39,7 +39,7 @@ internal static class DataCommands
         command.Options.Add(force);
         command.Options.Add(skipMnist);
         command.Options.Add(dataRoot);
-        command.SetAction((parse, ct) => Guard(async () =>
+        command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
             int v = parse.GetValue(vocabSize);
             if (v < FashionMnist.ClassNames.Count) throw new DataException($"--vocab-size must be at least {FashionMnist.ClassNames.Count} (the class words), not {v}");
@@ -76,7 +76,7 @@ internal static class DataCommands
         var dataRoot = DataRootOption();
         var command = new Command("info", "Show what the data cache holds and whether each file still matches the manifest (SHA-256).");
         command.Options.Add(dataRoot);
-        command.SetAction((parse, ct) => Guard(() =>
+        command.SetAction((parse, ct) => CommandErrors.Guard(() =>
         {
             var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
             AnsiConsole.MarkupLine($"Data cache: [blue]{Markup.Escape(layout.Root)}[/]");
@@ -117,35 +117,6 @@ internal static class DataCommands
         foreach (var f in files)
             table.AddRow(Markup.Escape(f.Path[(f.Path.IndexOf('/') + 1)..]), Markup.Escape(f.Description), FormatBytes(f.Size), f.Sha256[..Math.Min(12, f.Sha256.Length)]);
         AnsiConsole.Write(table);
-    }
-
-    /// <summary>Runs a command body; data errors become one red line and exit code 1.</summary>
-    private static async Task<int> Guard(Func<Task<int>> body)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (OperationCanceledException)
-        {
-            AnsiConsole.MarkupLine("[red]error:[/] cancelled; the cache keeps its previous files.");
-            return 130;
-        }
-        catch (DataException e)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
-        catch (Exception e)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] unexpected {Markup.Escape(e.GetType().Name)}: {Markup.Escape(e.Message.Split('\n')[0])}");
-            return 1;
-        }
     }
 
     internal static string FormatBytes(long bytes) => bytes switch

@@ -62,9 +62,9 @@ internal static class EvaluateCommand
 
         var dir = trained.Run.ReportDir;
         Directory.CreateDirectory(dir);
-        WriteAtomically(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(metrics, Json));
+        AtomicFile.WriteAllText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(metrics, Json));
         WriteSheet(trained, test, encoded, Path.Combine(dir, "reconstructions.png"));
-        WriteAtomically(Path.Combine(dir, "fewshot-prompt.txt"), Prompt(trained, test, encoded));
+        AtomicFile.WriteAllText(Path.Combine(dir, "fewshot-prompt.txt"), Prompt(trained, test, encoded));
         return metrics;
     }
 
@@ -96,12 +96,5 @@ internal static class EvaluateCommand
         var queries = Enumerable.Range(0, test.ClassNames.Count)
             .Select(c => Enumerable.Range(0, test.Count).Where(i => test.Labels[i] == c).Skip(2).First()).Select(Item).ToList();
         return FewShotPrompt.Build(trained.Recipe.Name, examples, queries, trained.Recipe.GridSize);
-    }
-
-    internal static void WriteAtomically(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
     }
 }

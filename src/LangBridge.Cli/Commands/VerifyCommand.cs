@@ -46,7 +46,7 @@ internal static class VerifyCommand
 
                 var report = LqaeVerifier.Verify(trained.Model, export, tensors, log: line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
                 var path = Path.Combine(bundle, "parity.json");
-                EvaluateCommand.WriteAtomically(path, report.ToJson());
+                AtomicFile.WriteAllText(path, report.ToJson());
                 Print(report);
                 AnsiConsole.MarkupLine($"Parity report: {Markup.Escape(path)}");
                 return report.Passed ? 0 : 1;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using LangBridge.Data;
 using System.Text;
 using System.Text.Json;
 using TorchSharp;
@@ -20,7 +21,6 @@ public static class CheckpointStore
     /// <summary>Atomically writes <paramref name="module"/> (and <paramref name="optimizer"/> if given) to <paramref name="path"/>.</summary>
     public static void Save(string path, nn.Module module, optim.Optimizer? optimizer, CheckpointHeader header)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
@@ -33,14 +33,11 @@ public static class CheckpointStore
         }
         var hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
 
-        var tmp = path + ".tmp";
-        using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        AtomicFile.Write(path, file =>
         {
             file.Write(body.GetBuffer(), 0, (int)body.Length);
             file.Write(hash);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads only the header (after verifying the whole file's hash).</summary>

@@ -1,3 +1,4 @@
+using LangBridge.Data;
 using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
 using LangBridge.Runtime;
@@ -39,7 +40,7 @@ public static class LqaeBundleExporter
         encoder.Save(Path.Combine(folder, EncoderFile));
         quantizer.Save(Path.Combine(folder, QuantizerFile));
         decoder.Save(Path.Combine(folder, DecoderFile));
-        WriteVocabulary(Path.Combine(folder, VocabularyFile), vocabulary);
+        AtomicFile.WriteAllText(Path.Combine(folder, VocabularyFile), string.Concat(vocabulary.Select(w => w + "\n")));
 
         TensorSpec Spec(string name, string dtype, params long[] dims) =>
             new() { Name = name, Dtype = dtype, Shape = [TensorDimension.Batch, .. dims.Select(TensorDimension.Fixed)] };
@@ -75,13 +76,5 @@ public static class LqaeBundleExporter
         };
         var sealedManifest = BundleWriter.Seal(folder, manifest);
         return new LqaeExport(encoder, quantizer, decoder, sealedManifest);
-    }
-
-    private static void WriteVocabulary(string path, IReadOnlyList<string> words)
-    {
-        var tmp = path + ".tmp";
-        using (var writer = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" })
-            foreach (var w in words) writer.WriteLine(w);
-        File.Move(tmp, path, overwrite: true);
     }
 }

@@ -1,3 +1,4 @@
+using LangBridge.Data;
 using SkiaSharp;
 
 namespace LangBridge.Training.Reports;
@@ -13,7 +14,7 @@ public sealed record SheetRow(string Label, float[] Original, float[] Reconstruc
 /// </summary>
 public static class ReconstructionSheet
 {
-    private const int Scale = 4, Pad = 8, TextWidth = 520;
+    private const int Scale = 4, Pad = 8, TextWidth = 680;
 
     /// <summary>Candidate fonts; the first that exists is used. Without one, the sheet has no text.</summary>
     public static readonly string[] FontFiles =
@@ -39,7 +40,7 @@ public static class ReconstructionSheet
         using var font = new SKFont(typeface ?? SKTypeface.Default, 14);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var grey = new SKPaint { Color = new SKColor(90, 90, 90), IsAntialias = true };
-        if (typeface is not null) canvas.DrawText(title, Pad, 24, titleFont, ink);
+        if (typeface is not null) canvas.DrawText(title, Pad, 24, SKTextAlign.Left, titleFont, ink);
 
         for (int r = 0; r < rows.Count; r++)
         {
@@ -48,15 +49,12 @@ public static class ReconstructionSheet
             DrawImage(canvas, rows[r].Reconstruction, channels, height, width, Pad * 2 + width * Scale, y);
             if (typeface is null) continue;
             float x = Pad * 3 + width * Scale * 2;
-            canvas.DrawText(rows[r].Label, x, y + 18, font, ink);
-            canvas.DrawText(string.Join(" ", rows[r].Words), x, y + 40, font, grey);
+            canvas.DrawText(rows[r].Label, x, y + 18, SKTextAlign.Left, font, ink);
+            canvas.DrawText(string.Join(" ", rows[r].Words), x, y + 40, SKTextAlign.Left, font, grey);
         }
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        var tmp = path + ".tmp";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        using (var file = File.Create(tmp)) data.SaveTo(file);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, data.SaveTo);
     }
 
     private static void DrawImage(SKCanvas canvas, float[] pixels, int channels, int height, int width, int x0, int y0)
