@@ -135,8 +135,10 @@ Task("Test")
         total += int.Parse(counters.Attribute("total").Value);
     }
     // Plain console output: Cake's own logger colours the numbers, which splits the line for log readers.
+    var summary = $"Test: {passed} passed, {failed} failed, {total - passed - failed} skipped";
     Console.WriteLine();
-    Console.WriteLine($"Test: {passed} passed, {failed} failed, {total - passed - failed} skipped");
+    Console.WriteLine(summary);
+    System.IO.File.WriteAllText(results.CombineWithFilePath("summary.txt").FullPath, summary + "\n");
     if (failure != null) throw failure;
     if (failed > 0 || total == 0) throw new CakeException(total == 0 ? "No test ran." : $"{failed} test(s) failed.");
 });
