@@ -91,6 +91,24 @@ public sealed class LqaeTrainingTests : IDisposable
     }
 
     [Fact]
+    public void VitEncoderTrainsAndItsBundlePassesParity()
+    {
+        var tiny = TinyLqae.Recipe(steps: 8);
+        var recipe = tiny with { Encoder = tiny.Encoder with { Type = Recipes.EncoderType.Vit, Channels = 16, Heads = 2, Depth = 1 } };
+        manual_seed(4);
+        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        var result = new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "v.lbck"), Path.Combine(dir, "v.jsonl")));
+        Assert.Equal(8, result.StepsCompleted);
+
+        var bundle = Path.Combine(dir, "vit-bundle");
+        var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), bundle);
+        using var images = ImageTensors.Normalised(TinyLqae.Images(), recipe.Data);
+        var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
+        Assert.True(report.Passed, report.ToJson());
+        Assert.Contains("MatMul", export.Encoder.Model.Graph.Node.Select(n => n.OpType));
+    }
+
+    [Fact]
     public void CorruptCheckpointFailsClearlyAndIsLeftUntouched()
     {
         Run("c", stopAfter: 4, resume: false, initSeed: 5);

@@ -50,6 +50,8 @@ public sealed class RecipeTests : IDisposable
     [InlineData("""{ "name": "x", "encoder": { "channels": 30, "groups": 8 } }""", "encoder.channels")]
     [InlineData("""{ "name": "x", "decoder": { "channels": 8, "groups": 4 } }""", "decoder.channels")]
     [InlineData("""{ "name": "x", "kind": "spae" }""", "kind")]
+    [InlineData("""{ "name": "x", "decoder": { "type": "vit" } }""", "decoder.type")]
+    [InlineData("""{ "name": "x", "encoder": { "type": "vit", "channels": 64, "heads": 5 } }""", "encoder.heads")]
     [InlineData("""{ "name": "../evil" }""", "name")]
     public void BadValuesAreNamed(string json, string key)
     {

@@ -94,6 +94,9 @@ public sealed record LqaeRecipe
         Require(Decoder.Channels >= 16 && Decoder.Channels % Decoder.Groups == 0, "decoder.channels",
             $"must be at least 16 and a multiple of decoder.groups ({Decoder.Groups}), got {Decoder.Channels}");
         Require(Encoder.ResidualBlocks >= 0, "encoder.residualBlocks", "must be >= 0");
+        Require(Encoder.Type == EncoderType.Conv || (Encoder.Heads > 0 && Encoder.Channels % Encoder.Heads == 0 && Encoder.Depth > 0),
+            "encoder.heads", $"a ViT encoder needs depth > 0 and channels ({Encoder.Channels}) divisible by heads ({Encoder.Heads})");
+        Require(Decoder.Type == DecoderType.Conv, "decoder.type", "only 'conv' is implemented; a ViT decoder is not available yet");
         Require(Decoder.ResidualBlocks >= 0, "decoder.residualBlocks", "must be >= 0");
         Require(Codebook.Size >= 2, "codebook.size", "must be at least 2");
         Require(Codebook.Dimension > 0, "codebook.dimension", "must be positive");
