@@ -261,35 +261,21 @@ public sealed class OnnxGraphBuilder
     // ---------------------------------------------------------------- output
 
     /// <summary>Builds the <see cref="ModelProto"/> (a fresh copy each call).</summary>
-    public ModelProto Build()
-    {
-        if (_graph.Output.Count == 0) throw new InvalidOperationException("The graph has no outputs.");
-        var model = new ModelProto
-        {
-            IrVersion = IrVersion,
-            ProducerName = ProducerName,
-            ProducerVersion = ProducerVersion,
-            ModelVersion = 1,
-            Graph = _graph.Clone(),
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        if (DocString is not null) model.DocString = DocString;
-        if (GraphDocString is not null) model.Graph.DocString = GraphDocString;
-        foreach (var (k, v) in _metadata) model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
-        return model;
-    }
+    public ModelProto Build() => CreateModel(_graph.Clone());
 
     /// <summary>Builds the model without copying the graph (the builder must not be used afterwards).</summary>
-    internal ModelProto BuildAndRelease()
+    internal ModelProto BuildAndRelease() => CreateModel(_graph);
+
+    private ModelProto CreateModel(GraphProto graph)
     {
-        if (_graph.Output.Count == 0) throw new InvalidOperationException("The graph has no outputs.");
+        if (graph.Output.Count == 0) throw new InvalidOperationException("The graph has no outputs.");
         var model = new ModelProto
         {
             IrVersion = IrVersion,
             ProducerName = ProducerName,
             ProducerVersion = ProducerVersion,
             ModelVersion = 1,
-            Graph = _graph,
+            Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         if (DocString is not null) model.DocString = DocString;
