@@ -102,6 +102,14 @@ public static class ModelZoo
         new("tokens_to_grid", () => LayerFactory.TokensToGrid(3, 4), [12, 8]),
         new("quantizer_cosine", () => LayerFactory.CodebookQuantizer(Codebook(64, 16)), [6, 16], OutputNames: ["token_ids", "codes"]),
         new("quantizer_l2", () => LayerFactory.CodebookQuantizer(Codebook(64, 16), normalizeInputs: false), [6, 16], OutputNames: ["token_ids", "codes"]),
+        // A coarse level: the first 2 positions choose among the first 10 codes only (Slice + Concat).
+        new("quantizer_cosine_coarse", () => LayerFactory.CodebookQuantizer(Codebook(64, 16), coarseTokens: 2, coarseVocabulary: 10), [6, 16], OutputNames: ["token_ids", "codes"]),
+        new("quantizer_l2_coarse", () => LayerFactory.CodebookQuantizer(Codebook(64, 16), normalizeInputs: false, coarseTokens: 2, coarseVocabulary: 10), [6, 16], OutputNames: ["token_ids", "codes"]),
+        // A positional vocabulary: position p of 6 takes codes p, p + 6, … (10 each of 64; 4 unused).
+        new("quantizer_cosine_positional", () => LayerFactory.CodebookQuantizer(Codebook(64, 16), positions: 6), [6, 16], OutputNames: ["token_ids", "codes"]),
+        new("quantizer_l2_positional", () => LayerFactory.CodebookQuantizer(Codebook(64, 16), normalizeInputs: false, positions: 6), [6, 16], OutputNames: ["token_ids", "codes"]),
+        new("global_token_head", () => LayerFactory.GlobalTokenHead(16, 8, 2), [6, 16]),
+        new("global_token_stem", () => LayerFactory.GlobalTokenStem(8, 16, 2, 3, 4), [14, 8]),
         new("codebook_lookup", () => LayerFactory.CodebookLookup(Codebook(64, 16)), [6], IdRange: 64),
         // Opset-dependent lowering (Reduce* axes as input from 18), checked by ONNX Runtime.
         new("mean_pool_opset18", () => LayerFactory.MeanPool(), [6, 16], Opset: 18),

@@ -108,6 +108,84 @@ public sealed class LqaeTrainingTests : IDisposable
         Assert.Contains("MatMul", export.Encoder.Model.Graph.Node.Select(n => n.OpType));
     }
 
+    [Theory]
+    [InlineData(Recipes.EncoderType.Conv)]
+    [InlineData(Recipes.EncoderType.Vit)]
+    public void CoarseTokensComeFirstFromTheirVocabularyAndTheBundlePassesParity(Recipes.EncoderType encoder)
+    {
+        var tiny = TinyLqae.Recipe(steps: 8);
+        var recipe = tiny with
+        {
+            Encoder = tiny.Encoder with { Type = encoder, Heads = 2, Depth = 1 },
+            GlobalTokens = new Recipes.GlobalTokensSection { Count = 3, Vocabulary = 5 },
+        };
+        manual_seed(6);
+        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "g.lbck"), Path.Combine(dir, "g.jsonl")));
+        using var images = ImageTensors.Normalised(TinyLqae.Images(), recipe.Data);
+
+        var ids = model.Encode(images);                                                 // (B, 3 + h·w)
+        Assert.Equal(recipe.TokensPerImage, ids.shape[1]);
+        Assert.True(ids.narrow(1, 0, 3).lt(5).all().item<bool>());
+        // The fine positions are free to use the whole codebook, and do.
+        Assert.True(ids.narrow(1, 3, ids.shape[1] - 3).ge(5).any().item<bool>());
+        // The tiled search agrees with the quantizer's reference search, restriction included.
+        using (no_grad())
+            Assert.Equal(model.Quantizer.SearchNearest(model.Encoder.call(images)).data<long>().ToArray(), ids.data<long>().ToArray());
+
+        var bundle = Path.Combine(dir, $"coarse-{encoder}");
+        var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), bundle);
+        Assert.Equal([3, recipe.GridSize * recipe.GridSize], export.Manifest.Tokens.Levels!);
+        var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
+        Assert.True(report.Passed, report.ToJson());
+        Assert.Equal(1.0, report.TokenMatchRate);
+    }
+
+    [Fact]
+    public void PositionalVocabularyGivesEachPositionItsOwnWordsAndTheBundlePassesParity()
+    {
+        var tiny = TinyLqae.Recipe(steps: 8);
+        var recipe = tiny with { Quantizer = tiny.Quantizer with { PositionalVocabulary = true } };
+        manual_seed(7);
+        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "p.lbck"), Path.Combine(dir, "p.jsonl")));
+        using var images = ImageTensors.Normalised(TinyLqae.Images(), recipe.Data);
+
+        var ids = model.Encode(images);                                                 // (B, 16): 64 words, 4 per position
+        long n = recipe.TokensPerImage;
+        var position = arange(n, dtype: ScalarType.Int64).unsqueeze(0);
+        Assert.True(ids.remainder(n).eq(position).all().item<bool>());
+        Assert.True(ids.lt(64 / n * n).all().item<bool>());
+        // The batched positional search agrees with the quantizer's reference search over the masked full scores.
+        using (no_grad())
+            Assert.Equal(model.Quantizer.SearchNearest(model.Encoder.call(images)).data<long>().ToArray(), ids.data<long>().ToArray());
+
+        var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), Path.Combine(dir, "positional"));
+        var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
+        Assert.True(report.Passed, report.ToJson());
+        Assert.Equal(1.0, report.TokenMatchRate);
+    }
+
+    [Fact]
+    public void AssignmentObjectiveTrainsDeterministically()
+    {
+        var tiny = TinyLqae.Recipe(steps: 6);
+        var recipe = tiny with
+        {
+            GlobalTokens = new Recipes.GlobalTokensSection { Count = 2, Vocabulary = 8, Assignment = new Recipes.AssignmentSection { Shift = 1 } },
+        };
+        float[] Train(string name)
+        {
+            manual_seed(8);
+            using var model = new LqaeModel(recipe, TinyLqae.Codebook());
+            var result = new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, $"{name}.lbck"), Path.Combine(dir, $"{name}.jsonl")));
+            Assert.True(result.FinalLosses.ContainsKey("assignment"));
+            Assert.True(double.IsFinite(result.FinalLosses["assignment"]));
+            return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        }
+        Assert.Equal(Train("a1"), Train("a2"));
+    }
+
     [Fact]
     public void CorruptCheckpointFailsClearlyAndIsLeftUntouched()
     {

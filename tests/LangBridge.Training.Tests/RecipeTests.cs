@@ -53,6 +53,10 @@ public sealed class RecipeTests : IDisposable
     [InlineData("""{ "name": "x", "decoder": { "type": "vit" } }""", "decoder.type")]
     [InlineData("""{ "name": "x", "encoder": { "type": "vit", "channels": 64, "heads": 5 } }""", "encoder.heads")]
     [InlineData("""{ "name": "../evil" }""", "name")]
+    [InlineData("""{ "name": "x", "globalTokens": { "count": 0 } }""", "globalTokens.count")]
+    [InlineData("""{ "name": "x", "codebook": { "size": 100 }, "globalTokens": { "vocabulary": 101 } }""", "globalTokens.vocabulary")]
+    [InlineData("""{ "name": "x", "globalTokens": { "count": 2, "size": 3 } }""", "globalTokens.size")]
+    [InlineData("""{ "name": "x", "globalTokens": { "assignment": { "temperature": 0 } } }""", "globalTokens.assignment.temperature")]
     public void BadValuesAreNamed(string json, string key)
     {
         var e = Assert.Throws<RecipeException>(() => LqaeRecipe.Load(Write(json)));
@@ -66,6 +70,9 @@ public sealed class RecipeTests : IDisposable
         var b = a with { Training = a.Training with { Steps = a.Training.Steps + 1 } };
         Assert.NotEqual(a.Sha256, b.Sha256);
         Assert.Equal(a.Sha256, (a with { }).Sha256);
+        // An absent coarse level is not written, so recipes from before it existed keep their hash.
+        Assert.DoesNotContain("globalTokens", a.ToJson());
+        Assert.NotEqual(a.Sha256, (a with { GlobalTokens = new() }).Sha256);
         // How a model is evaluated does not change its weights, so it does not change the hash.
         Assert.Equal(a.Sha256, (a with { Evaluation = a.Evaluation with { FewShotEpisodes = 7 } }).Sha256);
     }

@@ -70,7 +70,7 @@ internal static class EvaluateCommand
 
     private static string[] Words(TrainedModel trained, long[] ids) => ids.Select(id => trained.Codebook.Words[(int)id]).ToArray();
 
-    /// <summary>Two test images per class: original, reconstruction and their most frequent words.</summary>
+    /// <summary>Two test images per class: original, reconstruction and their most frequent words (<see cref="WordSummary"/>).</summary>
     private static void WriteSheet(TrainedModel trained, ImageDataset test, EncodedSet encoded, string path)
     {
         int size = test.ImageSize;
@@ -80,11 +80,10 @@ internal static class EvaluateCommand
                 test.ClassNames[test.Labels[i]],
                 encoded.Originals[(i * size)..((i + 1) * size)],
                 encoded.Reconstructions[(i * size)..((i + 1) * size)],
-                Words(trained, encoded.TokenIds[i]).GroupBy(w => w).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-                    .Take(6).Select(g => g.Count() > 1 ? $"{g.Key}×{g.Count()}" : g.Key).ToArray()))
+                WordSummary.MostFrequent(Words(trained, encoded.TokenIds[i]), trained.Recipe.GridSize)))
             .ToList();
         ReconstructionSheet.Save(path, rows, test.Channels, test.Height, test.Width,
-            $"{trained.Recipe.Name}: original | reconstruction | most frequent words of {trained.Recipe.TokensPerImage}");
+            $"{trained.Recipe.Name}: original | reconstruction | most frequent words of {trained.Recipe.TokensPerImage} (ties: nearest the middle)");
     }
 
     /// <summary>Two labelled examples per class, then ten queries.</summary>
@@ -95,6 +94,6 @@ internal static class EvaluateCommand
             .SelectMany(c => Enumerable.Range(0, test.Count).Where(i => test.Labels[i] == c).Take(2)).Order().Select(Item).ToList();
         var queries = Enumerable.Range(0, test.ClassNames.Count)
             .Select(c => Enumerable.Range(0, test.Count).Where(i => test.Labels[i] == c).Skip(2).First()).Select(Item).ToList();
-        return FewShotPrompt.Build(trained.Recipe.Name, examples, queries, trained.Recipe.GridSize);
+        return FewShotPrompt.Build(trained.Recipe.Name, examples, queries, trained.Recipe.GridSize, trained.Recipe.CoarseTokens);
     }
 }

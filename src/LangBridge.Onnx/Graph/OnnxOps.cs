@@ -193,6 +193,35 @@ public static class OnnxOps
         return b.AddNode("Gather", [data, indices], data.ElementType, shape, Int("axis", axis));
     }
 
+    /// <summary>Elements [<paramref name="start"/>, <paramref name="end"/>) of one static axis (Slice, opset 10+ inputs form).</summary>
+    public static OnnxValue Slice(this OnnxGraphBuilder b, OnnxValue x, int axis, long start, long end)
+    {
+        axis = NormAxis(axis, x.Rank);
+        var dim = x.Shape[axis];
+        if (!dim.IsStatic) throw new InvalidOperationException($"Slice of {x}: axis {axis} is symbolic.");
+        if (start < 0 || end > dim.Size || start >= end)
+            throw new ArgumentException($"Slice of {x}: [{start}, {end}) is not a non-empty range of axis {axis}.");
+        var shape = x.Shape.ToArray();
+        shape[axis] = end - start;
+        return b.AddNode("Slice", [x, b.AddInt64Vector("starts", start), b.AddInt64Vector("ends", end), b.AddInt64Vector("axes", axis)],
+            x.ElementType, shape);
+    }
+
+    /// <summary>Concat along <paramref name="axis"/>; every other dimension must agree.</summary>
+    public static OnnxValue Concat(this OnnxGraphBuilder b, int axis, params OnnxValue[] parts)
+    {
+        if (parts.Length == 0) throw new ArgumentException("Concat needs at least one input.");
+        var first = parts[0];
+        axis = NormAxis(axis, first.Rank);
+        foreach (var p in parts)
+            if (p.Rank != first.Rank || p.ElementType != first.ElementType ||
+                Enumerable.Range(0, first.Rank).Any(i => i != axis && p.Shape[i] != first.Shape[i]))
+                throw new InvalidOperationException($"Concat on axis {axis}: {p} does not fit {first}.");
+        var shape = first.Shape.ToArray();
+        shape[axis] = parts.All(p => p.Shape[axis].IsStatic) ? OnnxDim.Of(parts.Sum(p => p.Shape[axis].Size)) : throw new InvalidOperationException("Concat along a symbolic axis.");
+        return b.AddNode("Concat", parts, first.ElementType, shape, Int("axis", axis));
+    }
+
     /// <summary>Nearest-neighbour Resize by integer-valued <paramref name="scales"/> (one per dim), PyTorch 'nearest' semantics.</summary>
     public static OnnxValue ResizeNearest(this OnnxGraphBuilder b, OnnxValue x, float[] scales)
     {

@@ -12,6 +12,11 @@ namespace LangBridge.Onnx.Layers;
 /// With <see cref="NormalizeInputs"/> (LQAE style) the codebook rows are L2-normalised at
 /// construction and the latents before the search; the score is then the cosine z·eᵀ.
 /// </para>
+/// With <see cref="CoarseTokens"/> K &gt; 0 the first K positions of every sequence (a pyramid's coarse
+/// level) choose among the first <see cref="CoarseVocabulary"/> codes only, a small shared vocabulary.
+/// With <see cref="Positions"/> P &gt; 0 the vocabulary is positional: position p of a P-long sequence
+/// chooses among codes p, p + P, p + 2P, … only, so a code also says where it was.
+/// </para>
 /// The search lives in <see cref="SearchNearest"/> only; a faster eager search (e.g. chunked) can
 /// replace it without touching the rest. In training mode the code vectors are returned with the
 /// straight-through estimator (z + (e − z).detach()).
@@ -21,11 +26,19 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
     private readonly Tensor codebook;      // (K, D)
     private readonly Tensor half_norms;    // (K)
 
-    public CodebookQuantizer(Tensor codebook, bool normalizeInputs = true, double eps = 1e-12, string name = "CodebookQuantizer") : base(name)
+    public CodebookQuantizer(Tensor codebook, bool normalizeInputs = true, double eps = 1e-12, int coarseTokens = 0, int coarseVocabulary = 0,
+        int positions = 0, string name = "CodebookQuantizer") : base(name)
     {
         if (codebook.ndim != 2) throw new ArgumentException($"Codebook must be (K, D), got [{string.Join(", ", codebook.shape)}].");
+        if (coarseTokens < 0 || (coarseTokens > 0 && (coarseVocabulary < 2 || coarseVocabulary > codebook.shape[0])))
+            throw new ArgumentException($"A coarse level needs 2..{codebook.shape[0]} codes, got {coarseVocabulary} for {coarseTokens} tokens.");
+        if (positions < 0 || (positions > 0 && (coarseTokens > 0 || codebook.shape[0] / positions < 2)))
+            throw new ArgumentException($"A positional vocabulary needs at least 2 codes per position and no coarse level; got {codebook.shape[0]} codes for {positions} positions.");
+        Positions = positions;
         NormalizeInputs = normalizeInputs;
         Eps = eps;
+        CoarseTokens = coarseTokens;
+        CoarseVocabulary = coarseTokens > 0 ? coarseVocabulary : 0;
         using (no_grad())
         {
             var cb = codebook.detach().to_type(ScalarType.Float32);
@@ -39,6 +52,13 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
 
     public bool NormalizeInputs { get; }
     public double Eps { get; }
+    /// <summary>Leading positions restricted to the first <see cref="CoarseVocabulary"/> codes (0: none).</summary>
+    public int CoarseTokens { get; }
+    public int CoarseVocabulary { get; }
+    /// <summary>Sequence length of a positional vocabulary (0: every position may take every code).</summary>
+    public int Positions { get; }
+    /// <summary>Codes each position may take with a positional vocabulary: ⌊K / P⌋.</summary>
+    public long CodesPerPosition => Positions > 0 ? CodebookSize / Positions : CodebookSize;
     public long CodebookSize => codebook.shape[0];
     public long EmbeddingDim => codebook.shape[1];
     /// <summary>The (normalised, when <see cref="NormalizeInputs"/>) codebook (K, D).</summary>
@@ -47,12 +67,30 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
     /// <summary>Latents as searched: L2-normalised when <see cref="NormalizeInputs"/>. (..., D) → (..., D).</summary>
     public Tensor Prepare(Tensor z) => NormalizeInputs ? L2Normalize.Apply(z, -1, Eps) : z.alias();
 
-    /// <summary>Similarity of every latent to every code: (..., D) → (..., K); larger is nearer.</summary>
+    /// <summary>
+    /// Similarity of every latent to every code: (..., D) → (..., K); larger is nearer. Codes a position
+    /// may not take (coarse level, positional vocabulary) score −∞; latents must then be (B, N, D).
+    /// </summary>
     public Tensor Scores(Tensor z)
     {
         using var scope = NewDisposeScope();
         var s = Prepare(z).matmul(codebook.t());                                       // (..., K)
         if (!NormalizeInputs) s = s - half_norms;
+        if (CoarseTokens > 0)
+        {
+            if (s.ndim != 3 || s.shape[1] < CoarseTokens)
+                throw new ArgumentException($"A quantizer with {CoarseTokens} coarse tokens needs (B, N ≥ {CoarseTokens}, D) latents.");
+            s.narrow(1, 0, CoarseTokens).narrow(2, CoarseVocabulary, CodebookSize - CoarseVocabulary).fill_(float.NegativeInfinity);
+        }
+        if (Positions > 0)
+        {
+            if (s.ndim != 3 || s.shape[1] != Positions)
+                throw new ArgumentException($"A quantizer with a positional vocabulary needs (B, {Positions}, D) latents.");
+            var code = arange(CodebookSize, dtype: ScalarType.Int64);                  // (K)
+            var allowed = code.remainder(Positions).unsqueeze(0).eq(arange(Positions, dtype: ScalarType.Int64).unsqueeze(1))
+                .logical_and(code.lt(CodesPerPosition * Positions));                  // (P, K)
+            s = s.masked_fill(allowed.logical_not(), float.NegativeInfinity);
+        }
         return s.MoveToOuterDisposeScope();
     }
 
@@ -95,7 +133,10 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
         return (ids.MoveToOuterDisposeScope(), codes.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Outputs [ids (B, N) int64, codes (B, N, D)]: MatMul against Eᵀ, ArgMax, Gather.</summary>
+    /// <summary>
+    /// Outputs [ids (B, N) int64, codes (B, N, D)]: MatMul against Eᵀ, ArgMax, Gather. A coarse level
+    /// is searched on its own against the leading codes (the same first maximum as the −∞ scores).
+    /// </summary>
     public IReadOnlyList<OnnxValue> ExportOnnx(OnnxExportContext c, IReadOnlyList<OnnxValue> inputs)
     {
         var b = c.Builder;
@@ -104,18 +145,59 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
         if (NormalizeInputs) z = L2Normalize.Emit(c, z, -1, Eps);
         using var scope = NewDisposeScope();
         var codebookT = c.Weight(codebook.t(), "codebook_t");                           // (D, K)
-        var scores = b.MatMul(z, codebookT);                                           // (B, N, K)
-        if (!NormalizeInputs) scores = b.Sub(scores, c.Weight(half_norms, nameof(half_norms)));
-        var ids = b.ArgMax(scores, axis: -1, keepDims: false);                         // (B, N) int64
+        OnnxValue? halfNorms = null;                                                   // added on first use
+        OnnxValue Search(OnnxValue latents, long codes)                                // (B, n, D) -> (B, n) int64 over the first codes
+        {
+            var scores = b.MatMul(latents, codes == CodebookSize ? codebookT : b.Slice(codebookT, 1, 0, codes)); // (B, n, codes)
+            if (!NormalizeInputs)
+            {
+                halfNorms ??= c.Weight(half_norms, nameof(half_norms));
+                scores = b.Sub(scores, codes == CodebookSize ? halfNorms : b.Slice(halfNorms, 0, 0, codes));
+            }
+            return b.ArgMax(scores, axis: -1, keepDims: false);
+        }
+        if (Positions > 0) return ExportPositional(c, z);
+        var ids = CoarseTokens == 0
+            ? Search(z, CodebookSize)                                                  // (B, N)
+            : b.Concat(1, Search(b.Slice(z, 1, 0, CoarseTokens), CoarseVocabulary),   // (B, K)
+                Search(b.Slice(z, 1, CoarseTokens, z.Dim(1)), CodebookSize));          // (B, N − K)
         var gathered = b.Gather(codebookT, ids, axis: 1);                              // (D, B, N)
         var perm = Enumerable.Range(1, ids.Rank).Select(i => (long)i).Append(0).ToArray();
         var codes = b.Transpose(gathered, perm);                                       // (B, N, D)
+        return [ids, codes];
+    }
+
+    /// <summary>
+    /// Positional vocabulary: one batched MatMul of each position's latents against its own S codes
+    /// (stored once, as (P, S, D) with row j of position p = code p + P·j), ArgMax, then
+    /// id = P·j + p and the code vectors gathered from the same table.
+    /// </summary>
+    private IReadOnlyList<OnnxValue> ExportPositional(OnnxExportContext c, OnnxValue z)  // z: (B, P, D) prepared
+    {
+        var b = c.Builder;
+        if (z.Dim(1) != Positions) throw new InvalidOperationException($"{z.Dim(1)} latents per image; the positional vocabulary has {Positions} positions.");
+        long p = Positions, per = CodesPerPosition, d = EmbeddingDim;
+        using var scope = NewDisposeScope();
+        var table = codebook.narrow(0, 0, per * p).view(per, p, d).transpose(0, 1).contiguous(); // (P, S, D)
+        var codesByPosition = c.Weight(table, "codes_by_position");                    // (P, S, D)
+        var scores = b.MatMul(b.Transpose(z, 1, 0, 2), b.Transpose(codesByPosition, 0, 2, 1)); // (P, B, S)
+        if (!NormalizeInputs)
+        {
+            var halves = (table * table).sum(-1) * 0.5f;                               // (P, S)
+            scores = b.Sub(scores, c.Weight(halves.unsqueeze(1), "half_norms_by_position")); // (P, 1, S) broadcast
+        }
+        var local = b.Transpose(b.ArgMax(scores, axis: -1, keepDims: false), 1, 0);    // (B, P) int64, j
+        var position = b.AddInitializer("position", Enumerable.Range(0, Positions).Select(i => (long)i).ToArray(), p); // (P)
+        var ids = b.Add(b.Mul(local, b.AddInitializer("positions", new[] { p }, 1)), position); // (B, P): P·j + p
+        var row = b.Add(b.Mul(position, b.AddInitializer("per_position", new[] { per }, 1)), local); // (B, P): p·S + j
+        var codes = b.Gather(b.Reshape(codesByPosition, p * per, d), row, axis: 0);    // (B, P, D)
         return [ids, codes];
     }
 }
 
 public static partial class LayerFactory
 {
-    public static CodebookQuantizer CodebookQuantizer(Tensor codebook, bool normalizeInputs = true, double eps = 1e-12) =>
-        new(codebook, normalizeInputs, eps);
+    public static CodebookQuantizer CodebookQuantizer(Tensor codebook, bool normalizeInputs = true, double eps = 1e-12,
+        int coarseTokens = 0, int coarseVocabulary = 0, int positions = 0) =>
+        new(codebook, normalizeInputs, eps, coarseTokens, coarseVocabulary, positions);
 }

@@ -60,7 +60,7 @@ public static class LqaeBundleExporter
             },
             Tokens = new TokenSpec
             {
-                PerImage = n, Grid = [r.GridSize, r.GridSize], Levels = [n],
+                PerImage = n, Grid = [r.GridSize, r.GridSize], Levels = [.. r.Levels],
                 Vocabulary = VocabularyFile, VocabularySize = vocabulary.Count, EmbeddingDim = d,
             },
             Graphs = new Dictionary<string, GraphSpec>

@@ -11,7 +11,8 @@ namespace LangBridge.Training.Lqae;
 /// <param name="Reconstruction">(B, C, H, W), normalised space.</param>
 /// <param name="TokenIds">(B, N) int64 ids into the language codebook.</param>
 /// <param name="Commitment">Scalar ‖z − sg(q)‖² (mean), pulling the encoder towards its words.</param>
-public sealed record LqaeOutput(Tensor Reconstruction, Tensor TokenIds, Tensor Commitment);
+/// <param name="Latents">(B, N, D) unit-norm latents as searched (with gradients).</param>
+public sealed record LqaeOutput(Tensor Reconstruction, Tensor TokenIds, Tensor Commitment, Tensor Latents);
 
 /// <summary>
 /// Language-Quantized AutoEncoder: encoder → nearest word of a frozen language codebook (cosine,
@@ -25,7 +26,9 @@ public sealed class LqaeModel : nn.Module
     private readonly CodebookQuantizer quantizer;
     private readonly Sequential decoder;
     private readonly Sequential token_decoder;
-    private Tensor codebookT;            // (D, V) contiguous copy for the tiled search; derived, not saved
+    private Tensor codebookT = null!;    // (D, V) contiguous copy for the tiled search; derived, not saved
+    private Tensor? coarseCodebookT;     // (D, V_coarse) the same for the coarse level, when there is one
+    private Tensor? codesByPositionT;    // (N, D, S) the same for a positional vocabulary
     private readonly LqaeRecipe recipe;
 
     /// <param name="codebook">(V, D) language codebook; normalised inside the quantizer and frozen.</param>
@@ -37,12 +40,26 @@ public sealed class LqaeModel : nn.Module
                 $"the codebook is [{string.Join(", ", codebook.shape)}]; the recipe expects [V, {recipe.Codebook.Dimension}]");
         this.recipe = recipe;
         encoder = BuildEncoder(recipe);
-        quantizer = new CodebookQuantizer(codebook, normalizeInputs: true);
+        quantizer = new CodebookQuantizer(codebook, normalizeInputs: true,
+            coarseTokens: recipe.CoarseTokens, coarseVocabulary: recipe.GlobalTokens?.Vocabulary ?? 0,
+            positions: recipe.Quantizer.PositionalVocabulary ? recipe.TokensPerImage : 0);
         decoder = BuildDecoder(recipe);
         // The decoder graph takes token ids: lookup of the (normalised) codebook, then the decoder.
         token_decoder = nn.Sequential(("lookup", new CodebookLookup(quantizer.Codebook)), ("decoder", decoder));
         RegisterComponents();
-        using (no_grad()) codebookT = quantizer.Codebook.t().contiguous();
+        RebuildSearchCopies();
+    }
+
+    /// <summary>(Re)derives the transposed copies the tiled search reads from the quantizer's codebook.</summary>
+    private void RebuildSearchCopies()
+    {
+        using var noGrad = no_grad();
+        codebookT?.Dispose();
+        coarseCodebookT?.Dispose();
+        codesByPositionT?.Dispose();
+        codebookT = quantizer.Codebook.t().contiguous();
+        coarseCodebookT = recipe.CoarseTokens > 0 ? quantizer.Codebook.narrow(0, 0, quantizer.CoarseVocabulary).t().contiguous() : null;
+        codesByPositionT = quantizer.Positions > 0 ? NearestCodeSearch.CodesByPositionT(quantizer.Codebook, quantizer.Positions) : null;
     }
 
     /// <summary>
@@ -55,12 +72,8 @@ public sealed class LqaeModel : nn.Module
         try
         {
             Checkpoints.CheckpointStore.Load(checkpoint, model, null, "lqae", recipe.Sha256);
-            // The checkpoint's codebook is authoritative: rebuild the search's transposed copy from it.
-            using (no_grad())
-            {
-                model.codebookT.Dispose();
-                model.codebookT = model.quantizer.Codebook.t().contiguous();
-            }
+            // The checkpoint's codebook is authoritative: rebuild the search's transposed copies from it.
+            model.RebuildSearchCopies();
         }
         catch
         {
@@ -92,8 +105,9 @@ public sealed class LqaeModel : nn.Module
     public IEnumerable<Parameter> trainable_parameters() => parameters().Where(p => p.requires_grad);
 
     /// <summary>
-    /// Training/evaluation forward. <paramref name="mask"/> (B, N) bool marks positions whose word vector
-    /// is replaced by the fixed mask vector (zeros) before decoding; null decodes every token.
+    /// Training/evaluation forward. <paramref name="mask"/> (B, h·w) bool marks grid positions whose word
+    /// vector is replaced by the fixed mask vector (zeros) before decoding; null decodes every token.
+    /// Coarse tokens are never masked.
     /// Masked positions are not searched (their id is -1) and carry no commitment loss: the decoder never
     /// sees their word, and skipping them halves the search, the training's hot path, at ratio 0.5.
     /// </summary>
@@ -112,18 +126,43 @@ public sealed class LqaeModel : nn.Module
         }
         else
         {
+            if (recipe.CoarseTokens > 0)                                                // coarse positions are always kept
+                mask = cat([zeros(b, recipe.CoarseTokens, dtype: ScalarType.Bool), mask], 1);
             var keep = mask.logical_not();                                              // (B, N)
-            var kept = keep.flatten().nonzero().squeeze(1);                             // (K)
-            ids = full(b * n, -1L, dtype: ScalarType.Int64);
-            ids.index_copy_(0, kept, Tokenize(z.detach().flatten(0, 1).index_select(0, kept)));
-            ids = ids.view(b, n);                                                       // (B, N), -1 where masked
+            if (codesByPositionT is not null)                                           // searching all is cheaper than selecting
+            {
+                ids = Tokenize(z).masked_fill(mask, -1L);                               // (B, N), -1 where masked
+            }
+            else
+            {
+                var kept = keep.flatten().nonzero().squeeze(1);                         // (K)
+                ids = full(b * n, -1L, dtype: ScalarType.Int64);
+                ids.index_copy_(0, kept, SearchKept(z.detach().flatten(0, 1).index_select(0, kept), kept, n));
+                ids = ids.view(b, n);                                                   // (B, N), -1 where masked
+            }
             q = quantizer.Lookup(ids.clamp_min(0));                                     // (B, N, D); masked rows unused
             var keepD = keep.unsqueeze(-1).to_type(z.dtype);                            // (B, N, 1)
             commitment = ((z - q.detach()).square() * keepD).sum() / (keepD.sum().clamp_min(1) * z.shape[2]);
             codes = (z + (q - z).detach()) * keepD;                                     // fixed mask vector: zeros
         }
         var reconstruction = decoder.call(codes);                                       // (B, C, H, W)
-        return new LqaeOutput(reconstruction.MoveToOuterDisposeScope(), ids.MoveToOuterDisposeScope(), commitment.MoveToOuterDisposeScope());
+        return new LqaeOutput(reconstruction.MoveToOuterDisposeScope(), ids.MoveToOuterDisposeScope(), commitment.MoveToOuterDisposeScope(),
+            z.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Unit-norm latents of images (B, C, H, W) → (B, N, D), with gradients.</summary>
+    public Tensor Latents(Tensor images) => quantizer.Prepare(encoder.call(images));
+
+    /// <summary>
+    /// Cosine scores of the coarse latents against the coarse vocabulary: (B, N, D) unit-norm latents →
+    /// (B·K, V_coarse), with gradients. What the coarse tokens' argmax and the assignment loss read.
+    /// </summary>
+    public Tensor CoarseScores(Tensor latents)
+    {
+        if (recipe.CoarseTokens == 0) throw new InvalidOperationException($"recipe '{recipe.Name}' has no coarse tokens");
+        using var scope = NewDisposeScope();
+        var top = latents.narrow(1, 0, recipe.CoarseTokens).reshape(-1, latents.shape[2]);    // (B·K, D)
+        return top.matmul(coarseCodebookT!).MoveToOuterDisposeScope();                        // (B·K, V_coarse)
     }
 
     /// <summary>Token ids of images (B, C, H, W) → (B, N), by the fast tiled search.</summary>
@@ -141,11 +180,30 @@ public sealed class LqaeModel : nn.Module
         return token_decoder.call(ids);
     }
 
-    private Tensor Tokenize(Tensor z)                                                   // (..., D) -> (...)
+    private Tensor Tokenize(Tensor z)                                                   // (B, N, D) -> (B, N)
     {
-        var flat = z.detach().reshape(-1, z.shape[^1]);                                 // (M, D)
-        var ids = NearestCodeSearch.Tiled(flat, codebookT, recipe.Quantizer.VectorTile, recipe.Quantizer.CodeTile);
-        return ids.view(z.shape[..^1]);
+        if (codesByPositionT is not null) return NearestCodeSearch.Positional(z.detach(), codesByPositionT);
+        long n = z.shape[1];
+        var all = arange(z.shape[0] * n, dtype: ScalarType.Int64);
+        return SearchKept(z.detach().reshape(-1, z.shape[^1]), all, n).view(z.shape[0], n);
+    }
+
+    /// <summary>
+    /// Nearest words of <paramref name="vectors"/> (M, D), the rows at flat positions <paramref name="flatIndex"/>
+    /// (M) of (B, N) sequences: coarse positions search the coarse vocabulary, the others the whole codebook.
+    /// </summary>
+    private Tensor SearchKept(Tensor vectors, Tensor flatIndex, long n)                 // -> (M)
+    {
+        var q = recipe.Quantizer;
+        if (coarseCodebookT is null) return NearestCodeSearch.Tiled(vectors, codebookT, q.VectorTile, q.CodeTile);
+        using var scope = NewDisposeScope();
+        var coarse = flatIndex.remainder(n).lt(recipe.CoarseTokens);                    // (M) bool
+        var ids = empty(vectors.shape[0], dtype: ScalarType.Int64);
+        var top = coarse.nonzero().squeeze(1);
+        var rest = coarse.logical_not().nonzero().squeeze(1);
+        ids.index_copy_(0, top, NearestCodeSearch.Tiled(vectors.index_select(0, top), coarseCodebookT, q.VectorTile, q.CodeTile));
+        ids.index_copy_(0, rest, NearestCodeSearch.Tiled(vectors.index_select(0, rest), codebookT, q.VectorTile, q.CodeTile));
+        return ids.MoveToOuterDisposeScope();
     }
 
     /// <summary>Random (B, N) mask with about <paramref name="ratio"/> of positions set, from <paramref name="generator"/>.</summary>
@@ -163,7 +221,9 @@ public sealed class LqaeModel : nn.Module
             };
             for (int i = 0; i < e.Depth; i++) vit.Add(($"block{i}", new VitBlock(e.Channels, e.Heads)));
             vit.Add(("norm", nn.LayerNorm(e.Channels)));
-            vit.Add(("proj", nn.Linear(e.Channels, r.Codebook.Dimension)));
+            vit.Add(r.CoarseTokens > 0
+                ? ("head", new GlobalTokenHead(e.Channels, r.Codebook.Dimension, r.CoarseTokens))
+                : ("proj", nn.Linear(e.Channels, r.Codebook.Dimension)));
             return nn.Sequential(vit);
         }
         var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("stem", nn.Conv2d(r.Data.Channels, e.Channels, 3, padding: 1)) };
@@ -176,6 +236,12 @@ public sealed class LqaeModel : nn.Module
         for (int i = 0; i < e.ResidualBlocks; i++) layers.Add(($"res{i}", new ResidualBlock(e.Channels, e.Channels, e.Groups)));
         layers.Add(("out_norm", Init.GroupNorm(e.Groups, e.Channels)));
         layers.Add(("out_act", nn.SiLU()));
+        if (r.CoarseTokens > 0)
+        {
+            layers.Add(("tokens", new GridToTokens()));                                 // (B, h·w, C)
+            layers.Add(("head", new GlobalTokenHead(e.Channels, r.Codebook.Dimension, r.CoarseTokens))); // (B, K + h·w, D)
+            return nn.Sequential(layers);
+        }
         layers.Add(("proj", nn.Conv2d(e.Channels, r.Codebook.Dimension, 1)));        // (B, D, h, w)
         layers.Add(("tokens", new GridToTokens()));                                     // (B, N, D)
         return nn.Sequential(layers);
@@ -185,11 +251,16 @@ public sealed class LqaeModel : nn.Module
     {
         var d = r.Decoder;
         int grid = r.GridSize;
-        var layers = new List<(string, nn.Module<Tensor, Tensor>)>
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        if (r.CoarseTokens > 0)
         {
-            ("grid", new TokensToGrid(grid, grid)),                                     // (B, D, h, w)
-            ("stem", nn.Conv2d(r.Codebook.Dimension, d.Channels, 3, padding: 1)),
-        };
+            layers.Add(("stem", new GlobalTokenStem(r.Codebook.Dimension, d.Channels, r.CoarseTokens, grid, grid))); // (B, C, h, w)
+        }
+        else
+        {
+            layers.Add(("grid", new TokensToGrid(grid, grid)));                         // (B, D, h, w)
+            layers.Add(("stem", nn.Conv2d(r.Codebook.Dimension, d.Channels, 3, padding: 1)));
+        }
         for (int i = 0; i < d.ResidualBlocks; i++) layers.Add(($"res{i}", new ResidualBlock(d.Channels, d.Channels, d.Groups)));
         for (int s = 0, f = r.Encoder.Downsample; f > 1; s++, f /= 2)
         {

@@ -36,6 +36,11 @@ public sealed class LqaeTrainer(LqaeRecipe recipe, LqaeModel model, ImageDataset
         if (n < t.BatchSize) throw new ArgumentException($"{n} training images are fewer than one batch of {t.BatchSize}");
 
         var optimizer = optim.AdamW(model.trainable_parameters(), t.LearningRate, weight_decay: t.WeightDecay);
+        // The coarse words' invariance objective, when the recipe asks for it: a second, random view of each image.
+        var assignmentSection = recipe.GlobalTokens?.Assignment;
+        var assignmentLoss = assignmentSection is { } s ? new Losses.SwappedAssignmentLoss(s.Temperature, s.Epsilon, s.Iterations) : null;
+        var augmentation = assignmentSection is { } v ? new ImageAugmentation(v.Shift, v.Scale, v.Flip) : null;
+        var background = -recipe.Data.Mean / recipe.Data.Std;                  // a black pixel, normalised
         int startStep = 0;
         if (options.Resume && File.Exists(options.CheckpointPath))
         {
@@ -78,19 +83,29 @@ public sealed class LqaeTrainer(LqaeRecipe recipe, LqaeModel model, ImageDataset
                 var index = epochOrder!.narrow(0, (long)(step % stepsPerEpoch) * t.BatchSize, t.BatchSize);
                 var batch = images.index_select(0, index);                  // (B, C, H, W)
                 var maskGenerator = new Generator((ulong)(recipe.Seed * 104729L + step));
-                var mask = LqaeModel.RandomMask(batch.shape[0], recipe.TokensPerImage, recipe.Masking.Ratio, maskGenerator); // (B, N) bool
+                var mask = LqaeModel.RandomMask(batch.shape[0], recipe.GridSize * recipe.GridSize, recipe.Masking.Ratio, maskGenerator); // (B, h·w) bool
                 var output = model.Forward(batch, mask);
                 var reconstruction = nn.functional.mse_loss(output.Reconstruction, batch);
                 var loss = reconstruction + recipe.Quantizer.Commitment * output.Commitment;
+                Tensor? assignment = null;
+                if (assignmentLoss is not null)
+                {
+                    var a = recipe.GlobalTokens!.Assignment!;
+                    var view = augmentation!.Apply(batch, background, new Generator((ulong)(recipe.Seed * 15485863L + step))); // (B, C, H, W)
+                    assignment = assignmentLoss.Compute(model.CoarseScores(output.Latents), model.CoarseScores(model.Latents(view)));
+                    loss = loss + a.Weight * assignment;
+                }
                 loss.backward();
                 if (report)
                 {
-                    losses = new Dictionary<string, double>
+                    var logged = new Dictionary<string, double>
                     {
                         ["loss"] = loss.item<float>(),
                         ["reconstruction"] = reconstruction.item<float>(),
                         ["commitment"] = output.Commitment.item<float>(),
                     };
+                    if (assignment is not null) logged["assignment"] = assignment.item<float>();
+                    losses = logged;
                 }
             }
             optimizer.step();

@@ -23,6 +23,9 @@ public sealed record LqaeRecipe
     public CodebookSection Codebook { get; init; } = new();
     public EncoderSection Encoder { get; init; } = new();
     public QuantizerSection Quantizer { get; init; } = new();
+    /// <summary>Optional coarse level of whole-image words put before the grid's words (absent: none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GlobalTokensSection? GlobalTokens { get; init; }
     public MaskingSection Masking { get; init; } = new();
     public DecoderSection Decoder { get; init; } = new();
     public TrainingSection Training { get; init; } = new();
@@ -39,9 +42,17 @@ public sealed record LqaeRecipe
     [JsonIgnore]
     public int GridSize => Data.ImageSize / Encoder.Downsample;
 
-    /// <summary>Tokens per image.</summary>
+    /// <summary>Coarse (whole-image) tokens per image, before the grid's.</summary>
     [JsonIgnore]
-    public int TokensPerImage => GridSize * GridSize;
+    public int CoarseTokens => GlobalTokens?.Count ?? 0;
+
+    /// <summary>Tokens per image: the coarse ones, then the grid's row by row.</summary>
+    [JsonIgnore]
+    public int TokensPerImage => CoarseTokens + GridSize * GridSize;
+
+    /// <summary>Token count per level, coarse first (what the bundle manifest lists).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<int> Levels => CoarseTokens > 0 ? [CoarseTokens, GridSize * GridSize] : [GridSize * GridSize];
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -102,6 +113,27 @@ public sealed record LqaeRecipe
         Require(Codebook.Dimension > 0, "codebook.dimension", "must be positive");
         Require(Quantizer.Commitment >= 0, "quantizer.commitment", "must be >= 0");
         Require(Quantizer.VectorTile > 0 && Quantizer.CodeTile > 0, "quantizer.vectorTile", "tiles must be positive");
+        if (Quantizer.PositionalVocabulary)
+        {
+            Require(GlobalTokens is null, "quantizer.positionalVocabulary", "cannot be combined with globalTokens");
+            Require(Codebook.Size / TokensPerImage >= 2, "quantizer.positionalVocabulary",
+                $"needs at least 2 words per position: codebook.size {Codebook.Size} for {TokensPerImage} positions");
+        }
+        if (GlobalTokens is { } g)
+        {
+            Require(g.Count >= 1, "globalTokens.count", $"must be at least 1 (leave the section out for none), got {g.Count}");
+            Require(g.Vocabulary >= 2 && g.Vocabulary <= Codebook.Size, "globalTokens.vocabulary",
+                $"must be in [2, codebook.size = {Codebook.Size}], got {g.Vocabulary}");
+            if (g.Assignment is { } a)
+            {
+                Require(a.Weight > 0, "globalTokens.assignment.weight", "must be positive (leave the section out for none)");
+                Require(a.Temperature > 0, "globalTokens.assignment.temperature", "must be positive");
+                Require(a.Epsilon > 0, "globalTokens.assignment.epsilon", "must be positive");
+                Require(a.Iterations >= 1, "globalTokens.assignment.iterations", "must be at least 1");
+                Require(a.Shift >= 0 && a.Shift < Data.ImageSize / 2, "globalTokens.assignment.shift", $"must be in [0, {Data.ImageSize / 2})");
+                Require(a.Scale is >= 0 and < 0.5f, "globalTokens.assignment.scale", "must be in [0, 0.5)");
+            }
+        }
         Require(Masking.Ratio is >= 0 and < 1, "masking.ratio", $"must be in [0, 1), got {Masking.Ratio}");
         Require(Training.Steps > 0, "training.steps", "must be positive");
         Require(Training.BatchSize > 0, "training.batchSize", "must be positive");
@@ -163,9 +195,51 @@ public sealed record QuantizerSection
     public int VectorTile { get; init; } = 8192;
     /// <summary>Codes per tile of the fused nearest-word search.</summary>
     public int CodeTile { get; init; } = 512;
+    /// <summary>
+    /// Position p of the token grid may only take words p, p + N, p + 2N, … (N tokens per image), so a
+    /// word also says where it is: a bag of words keeps the layout, and each search is N times smaller.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool PositionalVocabulary { get; init; }
 }
 
-/// <summary>Train-time random masking of token positions before the decoder.</summary>
+/// <summary>
+/// A coarse level on top of the token grid (the first step of SPAE's semantic pyramid): <see cref="Count"/>
+/// words computed from the whole image's mean feature, each chosen among the first (most frequent)
+/// <see cref="Vocabulary"/> words. They are never masked, so the decoder leans on them for what it cannot
+/// see, and a small shared vocabulary makes similar images share them.
+/// </summary>
+public sealed record GlobalTokensSection
+{
+    public int Count { get; init; } = 4;
+    public int Vocabulary { get; init; } = 256;
+    /// <summary>Optional invariance objective that makes the coarse words semantic (absent: reconstruction only).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AssignmentSection? Assignment { get; init; }
+}
+
+/// <summary>
+/// Swapped prediction of balanced word assignments between two random views of each image (SwAV,
+/// as VLAP uses it): the coarse words come to name what survives a shift, a rescale and a mirror.
+/// </summary>
+public sealed record AssignmentSection
+{
+    /// <summary>Weight of the loss next to the reconstruction loss.</summary>
+    public float Weight { get; init; } = 0.1f;
+    /// <summary>Softmax temperature of the predictions over cosine scores.</summary>
+    public float Temperature { get; init; } = 0.1f;
+    /// <summary>Sinkhorn entropy regularisation (smaller: sharper assignments).</summary>
+    public float Epsilon { get; init; } = 0.05f;
+    public int Iterations { get; init; } = 3;
+    /// <summary>Views: shift of up to this many pixels each way.</summary>
+    public int Shift { get; init; } = 2;
+    /// <summary>Views: scale in [1 − scale, 1 + scale].</summary>
+    public float Scale { get; init; } = 0.1f;
+    /// <summary>Views: mirror left–right half of the time.</summary>
+    public bool Flip { get; init; } = true;
+}
+
+/// <summary>Train-time random masking of grid token positions before the decoder (coarse tokens are never masked).</summary>
 public sealed record MaskingSection
 {
     /// <summary>Share of token positions replaced by the mask vector at train time (LQAE: 0.5).</summary>

@@ -9,10 +9,11 @@ namespace LangBridge.Training.Reports;
 public static class FewShotPrompt
 {
     public static string Build(string modelName, IReadOnlyList<(IReadOnlyList<string> Words, string Label)> examples,
-        IReadOnlyList<(IReadOnlyList<string> Words, string Label)> queries, int gridSize)
+        IReadOnlyList<(IReadOnlyList<string> Words, string Label)> queries, int gridSize, int summaryWords = 0)
     {
         var text = new StringBuilder();
-        text.AppendLine($"# Images as words ({modelName}): each image is {gridSize}x{gridSize} words, read row by row.");
+        var layout = summaryWords > 0 ? $"{summaryWords} words for the whole image, then {gridSize}x{gridSize}" : $"{gridSize}x{gridSize}";
+        text.AppendLine($"# Images as words ({modelName}): each image is {layout} words, read row by row.");
         text.AppendLine("# Classify the last images. Answer with one label each.");
         text.AppendLine();
         foreach (var (words, label) in examples)
