@@ -1,3 +1,4 @@
+using LangBridge.Onnx.Graph;
 using LangBridge.Training.Checkpoints;
 using LangBridge.Training.Lqae;
 using static TorchSharp.torch;
@@ -135,7 +136,7 @@ public sealed class LqaeTrainingTests : IDisposable
 
         var bundle = Path.Combine(dir, $"coarse-{encoder}");
         var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), bundle);
-        Assert.Equal([3, recipe.GridSize * recipe.GridSize], export.Manifest.Tokens.Levels!);
+        Assert.Equal([3, recipe.GridSize * recipe.GridSize], export.Manifest.Tokens!.Levels!);
         var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
         Assert.True(report.Passed, report.ToJson());
         Assert.Equal(1.0, report.TokenMatchRate);
@@ -161,6 +162,10 @@ public sealed class LqaeTrainingTests : IDisposable
             Assert.Equal(model.Quantizer.SearchNearest(model.Encoder.call(images)).data<long>().ToArray(), ids.data<long>().ToArray());
 
         var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), Path.Combine(dir, "positional"));
+        // The codes are stored once, in the per-position layout: the graph holds no full codebook copy besides.
+        long stored = export.Quantizer.Model.Graph.Initializer.Where(t => t.DataType == (int)OnnxElementType.Float)
+            .Sum(t => t.Dims.Aggregate(1L, (x, y) => x * y));
+        Assert.InRange(stored, 64 / n * n * 8, 2 * 64 * 8 - 1);                        // (P, S, D) table + a few scalars
         var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
         Assert.True(report.Passed, report.ToJson());
         Assert.Equal(1.0, report.TokenMatchRate);

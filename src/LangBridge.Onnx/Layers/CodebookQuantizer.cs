@@ -143,6 +143,7 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
         var z = inputs[0];                                                             // (B, N, D)
         if (z.Dim(-1) != EmbeddingDim) throw new InvalidOperationException($"Latent dim {z.Dim(-1)} ≠ codebook dim {EmbeddingDim}.");
         if (NormalizeInputs) z = L2Normalize.Emit(c, z, -1, Eps);
+        if (Positions > 0) return ExportPositional(c, z);                              // its own copy of the codes, not codebook_t
         using var scope = NewDisposeScope();
         var codebookT = c.Weight(codebook.t(), "codebook_t");                           // (D, K)
         OnnxValue? halfNorms = null;                                                   // added on first use
@@ -156,7 +157,6 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
             }
             return b.ArgMax(scores, axis: -1, keepDims: false);
         }
-        if (Positions > 0) return ExportPositional(c, z);
         var ids = CoarseTokens == 0
             ? Search(z, CodebookSize)                                                  // (B, N)
             : b.Concat(1, Search(b.Slice(z, 1, 0, CoarseTokens), CoarseVocabulary),   // (B, K)
