@@ -1,6 +1,7 @@
 using LangBridge.Onnx.Graph;
 using LangBridge.Training.Checkpoints;
 using LangBridge.Training.Lqae;
+using LangBridge.Training.Recipes;
 using static TorchSharp.torch;
 
 namespace LangBridge.Training.Tests;
@@ -96,16 +97,8 @@ public sealed class LqaeTrainingTests : IDisposable
     {
         var tiny = TinyLqae.Recipe(steps: 8);
         var recipe = tiny with { Encoder = tiny.Encoder with { Type = Recipes.EncoderType.Vit, Channels = 16, Heads = 2, Depth = 1 } };
-        manual_seed(4);
-        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
-        var result = new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "v.lbck"), Path.Combine(dir, "v.jsonl")));
-        Assert.Equal(8, result.StepsCompleted);
-
-        var bundle = Path.Combine(dir, "vit-bundle");
-        var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), bundle);
-        using var images = ImageTensors.Normalised(TinyLqae.Images(), recipe.Data);
-        var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
-        Assert.True(report.Passed, report.ToJson());
+        using var model = TrainTiny(recipe, seed: 4, "v");
+        var export = ExportAndVerify(model, "vit-bundle");
         Assert.Contains("MatMul", export.Encoder.Model.Graph.Node.Select(n => n.OpType));
     }
 
@@ -120,9 +113,7 @@ public sealed class LqaeTrainingTests : IDisposable
             Encoder = tiny.Encoder with { Type = encoder, Heads = 2, Depth = 1 },
             GlobalTokens = new Recipes.GlobalTokensSection { Count = 3, Vocabulary = 5 },
         };
-        manual_seed(6);
-        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
-        new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "g.lbck"), Path.Combine(dir, "g.jsonl")));
+        using var model = TrainTiny(recipe, seed: 6, "g");
         using var images = ImageTensors.Normalised(TinyLqae.Images(), recipe.Data);
 
         var ids = model.Encode(images);                                                 // (B, 3 + h·w)
@@ -134,12 +125,8 @@ public sealed class LqaeTrainingTests : IDisposable
         using (no_grad())
             Assert.Equal(model.Quantizer.SearchNearest(model.Encoder.call(images)).data<long>().ToArray(), ids.data<long>().ToArray());
 
-        var bundle = Path.Combine(dir, $"coarse-{encoder}");
-        var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), bundle);
+        var export = ExportAndVerify(model, $"coarse-{encoder}");
         Assert.Equal([3, recipe.GridSize * recipe.GridSize], export.Manifest.Tokens!.Levels!);
-        var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
-        Assert.True(report.Passed, report.ToJson());
-        Assert.Equal(1.0, report.TokenMatchRate);
     }
 
     [Fact]
@@ -147,9 +134,7 @@ public sealed class LqaeTrainingTests : IDisposable
     {
         var tiny = TinyLqae.Recipe(steps: 8);
         var recipe = tiny with { Quantizer = tiny.Quantizer with { PositionalVocabulary = true } };
-        manual_seed(7);
-        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
-        new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "p.lbck"), Path.Combine(dir, "p.jsonl")));
+        using var model = TrainTiny(recipe, seed: 7, "p");
         using var images = ImageTensors.Normalised(TinyLqae.Images(), recipe.Data);
 
         var ids = model.Encode(images);                                                 // (B, 16): 64 words, 4 per position
@@ -161,14 +146,32 @@ public sealed class LqaeTrainingTests : IDisposable
         using (no_grad())
             Assert.Equal(model.Quantizer.SearchNearest(model.Encoder.call(images)).data<long>().ToArray(), ids.data<long>().ToArray());
 
-        var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), Path.Combine(dir, "positional"));
+        var export = ExportAndVerify(model, "positional");
         // The codes are stored once, in the per-position layout: the graph holds no full codebook copy besides.
         long stored = export.Quantizer.Model.Graph.Initializer.Where(t => t.DataType == (int)OnnxElementType.Float)
             .Sum(t => t.Dims.Aggregate(1L, (x, y) => x * y));
         Assert.InRange(stored, 64 / n * n * 8, 2 * 64 * 8 - 1);                        // (P, S, D) table + a few scalars
+    }
+
+    /// <summary>A tiny model trained from <paramref name="recipe"/> with its checkpoint and log named <paramref name="name"/>.</summary>
+    private LqaeModel TrainTiny(LqaeRecipe recipe, int seed, string name)
+    {
+        manual_seed(seed);
+        var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        var result = new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, $"{name}.lbck"), Path.Combine(dir, $"{name}.jsonl")));
+        Assert.Equal(recipe.Training.Steps, result.StepsCompleted);
+        return model;
+    }
+
+    /// <summary>Exports <paramref name="model"/> as a bundle and checks it against TorchSharp on the tiny images: every id identical.</summary>
+    private LqaeExport ExportAndVerify(LqaeModel model, string name)
+    {
+        var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), Path.Combine(dir, name));
+        using var images = ImageTensors.Normalised(TinyLqae.Images(), model.Recipe.Data);
         var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
         Assert.True(report.Passed, report.ToJson());
         Assert.Equal(1.0, report.TokenMatchRate);
+        return export;
     }
 
     [Fact]
