@@ -33,30 +33,28 @@ public static class NearestCodeSearch
         ArgumentOutOfRangeException.ThrowIfLessThan(codeTile, 1);
         using var noGrad = no_grad();
         long m = vectors.shape[0], v = codesT.shape[1];
-        var ids = empty(m, dtype: ScalarType.Int64, device: vectors.device);       // (M)
+        var ids = zeros(m, dtype: ScalarType.Int64, device: vectors.device);       // (M); a NaN row keeps id 0
+        // One score buffer for every tile, written in place: no per-tile allocation, and at most one
+        // tile's scores alive at a time (a scope around all tiles would keep them all, i.e. the full matrix).
+        using var scores = empty(Math.Min(vectorTile, m), Math.Min(codeTile, v), dtype: vectors.dtype, device: vectors.device);
+        using var best = empty(scores.shape[0], dtype: vectors.dtype, device: vectors.device);
         for (long start = 0; start < m; start += vectorTile)
         {
-            using var scope = NewDisposeScope();
             long rows = Math.Min(vectorTile, m - start);
-            var block = vectors.narrow(0, start, rows);                             // (m, D)
-            Tensor? best = null, bestIds = null;
+            using var block = vectors.narrow(0, start, rows);                       // (m, D)
+            using var bestValue = best.narrow(0, 0, rows).fill_(float.NegativeInfinity);
+            using var bestIds = ids.narrow(0, start, rows);
             for (long c = 0; c < v; c += codeTile)
             {
-                var scores = block.matmul(codesT.narrow(1, c, Math.Min(codeTile, v - c)));   // (m, t)
-                var (value, index) = scores.max(1);                                  // (m), (m)
-                index.add_(c);
-                if (best is null)
-                {
-                    best = value;
-                    bestIds = index;
-                    continue;
-                }
+                using var tile = NewDisposeScope();
+                long width = Math.Min(codeTile, v - c);
+                var s = scores.narrow(0, 0, rows).narrow(1, 0, width).addmm_(block, codesT.narrow(1, c, width), beta: 0); // (m, t)
+                var (value, index) = s.max(1);                                      // (m), (m)
                 // Strictly greater keeps the earlier (lower) index on ties, like argmax.
-                var better = value.gt(best);
-                best = where(better, value, best);
-                bestIds = where(better, index, bestIds!);
+                var better = value.gt(bestValue);
+                bestValue.copy_(where(better, value, bestValue));
+                bestIds.copy_(where(better, index.add_(c), bestIds));
             }
-            ids.narrow(0, start, rows).copy_(bestIds!);
         }
         return ids;
     }
