@@ -90,10 +90,9 @@ public sealed class LqaeTrainer(LqaeRecipe recipe, LqaeModel model, ImageDataset
                 Tensor? assignment = null;
                 if (assignmentLoss is not null)
                 {
-                    var a = recipe.GlobalTokens!.Assignment!;
                     var view = augmentation!.Apply(batch, background, new Generator((ulong)(recipe.Seed * 15485863L + step))); // (B, C, H, W)
                     assignment = assignmentLoss.Compute(model.CoarseScores(output.Latents), model.CoarseScores(model.Latents(view)));
-                    loss = loss + a.Weight * assignment;
+                    loss = loss + assignmentSection!.Weight * assignment;
                 }
                 loss.backward();
                 if (report)
