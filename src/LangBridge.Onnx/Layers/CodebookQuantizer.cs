@@ -168,6 +168,17 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
     }
 
     /// <summary>
+    /// The codes of a positional vocabulary by position: (K, D) codebook → (P, S, D) with row j of
+    /// position p = code p + P·j (S = ⌊K / P⌋; the last K mod P codes are unused).
+    /// </summary>
+    public static Tensor CodesByPosition(Tensor codebook, long positions)
+    {
+        using var noGrad = no_grad();
+        long per = codebook.shape[0] / positions, d = codebook.shape[1];
+        return codebook.narrow(0, 0, per * positions).view(per, positions, d).transpose(0, 1).contiguous();
+    }
+
+    /// <summary>
     /// Positional vocabulary: one batched MatMul of each position's latents against its own S codes
     /// (stored once, as (P, S, D) with row j of position p = code p + P·j), ArgMax, then
     /// id = P·j + p and the code vectors gathered from the same table.
@@ -178,7 +189,7 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
         if (z.Dim(1) != Positions) throw new InvalidOperationException($"{z.Dim(1)} latents per image; the positional vocabulary has {Positions} positions.");
         long p = Positions, per = CodesPerPosition, d = EmbeddingDim;
         using var scope = NewDisposeScope();
-        var table = codebook.narrow(0, 0, per * p).view(per, p, d).transpose(0, 1).contiguous(); // (P, S, D)
+        var table = CodesByPosition(codebook, p);                                      // (P, S, D)
         var codesByPosition = c.Weight(table, "codes_by_position");                    // (P, S, D)
         var scores = b.MatMul(b.Transpose(z, 1, 0, 2), b.Transpose(codesByPosition, 0, 2, 1)); // (P, B, S)
         if (!NormalizeInputs)

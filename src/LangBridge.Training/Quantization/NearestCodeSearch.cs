@@ -1,3 +1,4 @@
+using LangBridge.Onnx.Layers;
 using static TorchSharp.torch;
 
 namespace LangBridge.Training.Quantization;
@@ -80,8 +81,6 @@ public static class NearestCodeSearch
     public static Tensor CodesByPositionT(Tensor codebook, long positions)
     {
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        long per = codebook.shape[0] / positions, d = codebook.shape[1];
-        return codebook.narrow(0, 0, per * positions).view(per, positions, d).permute(1, 2, 0).contiguous().MoveToOuterDisposeScope();
+        return CodebookQuantizer.CodesByPosition(codebook, positions).transpose(1, 2).contiguous().MoveToOuterDisposeScope();
     }
 }
