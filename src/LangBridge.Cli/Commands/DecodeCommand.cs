@@ -10,7 +10,7 @@ internal static class DecodeCommand
 {
     public static Command Create()
     {
-        var bundle = new Argument<string>("bundle") { Description = "Bundle folder (the one holding manifest.json), e.g. artifacts/bundles/lqae-fashion." };
+        var session = new BundleSessionOptions();
         var ids = new Option<string[]>("--ids")
         {
             Description = "Token ids, separated by commas and/or spaces (exactly the bundle's tokens per image).",
@@ -22,17 +22,11 @@ internal static class DecodeCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var output = new Option<string>("--output", "-o") { Description = "PNG file to write.", Required = true };
-        var provider = EncodeCommand.Provider();
-        var device = EncodeCommand.Device();
-        var threads = EncodeCommand.Threads();
         var command = new Command("decode", "Turn token ids (or words) back into an image with the runtime library and write it as PNG.");
-        command.Arguments.Add(bundle);
         command.Options.Add(ids);
         command.Options.Add(words);
         command.Options.Add(output);
-        command.Options.Add(provider);
-        command.Options.Add(device);
-        command.Options.Add(threads);
+        session.AddTo(command);
         command.Validators.Add(result =>
         {
             var hasIds = result.GetResult(ids) is not null;
@@ -43,7 +37,7 @@ internal static class DecodeCommand
         {
             // An option that was not given reads as an empty array: ask whether it was given.
             var tokenIds = parse.GetResult(ids) is null ? null : ParseIds(parse.GetValue(ids) ?? []);
-            using var tokenizer = EncodeCommand.Open(parse.GetValue(bundle)!, parse.GetValue(provider), parse.GetValue(device), parse.GetValue(threads));
+            using var tokenizer = session.Open(parse);
             var image = tokenIds is not null
                 ? tokenizer.Decode(tokenIds)
                 : tokenizer.DecodeWords(SplitWords(parse.GetValue(words)!));
