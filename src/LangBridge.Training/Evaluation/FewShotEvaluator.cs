@@ -1,9 +1,18 @@
 namespace LangBridge.Training.Evaluation;
 
+/// <summary>How a K-shot query weighs a class's K support images.</summary>
+public enum FewShotRule
+{
+    /// <summary>The class of the single support image sharing the most distinct tokens with the query.</summary>
+    NearestNeighbour,
+
+    /// <summary>The class whose K support images share the most distinct tokens with the query in sum.</summary>
+    ClassVote,
+}
+
 /// <summary>
-/// N-way K-shot classification by token overlap: a query takes the class of the support image that
-/// shares the most distinct tokens with it (summed over the class's K shots). Episodes are sampled with a
-/// fixed seed, so the number is reproducible.
+/// N-way K-shot classification by token overlap (distinct tokens two images share). Episodes are sampled
+/// with a fixed seed, so the number is reproducible; with one shot both <see cref="FewShotRule"/>s agree.
 /// </summary>
 public static class FewShotEvaluator
 {
@@ -11,7 +20,7 @@ public static class FewShotEvaluator
     /// <param name="tokens">Token ids per image.</param>
     /// <param name="labels">Class per image.</param>
     public static double Accuracy(IReadOnlyList<long[]> tokens, IReadOnlyList<int> labels, int ways, int shots,
-        int queriesPerClass, int episodes, int seed)
+        int queriesPerClass, int episodes, int seed, FewShotRule rule = FewShotRule.NearestNeighbour)
     {
         if (tokens.Count != labels.Count) throw new ArgumentException("one label per token sequence");
         var byClass = labels.Select((label, index) => (label, index)).GroupBy(p => p.label)
@@ -41,7 +50,11 @@ public static class FewShotEvaluator
                 for (int w = 0; w < ways; w++)
                 {
                     double score = 0;
-                    foreach (var s in support[w]) score += Overlap(sets[image], sets[s]);
+                    foreach (var s in support[w])
+                    {
+                        int overlap = Overlap(sets[image], sets[s]);
+                        score = rule == FewShotRule.ClassVote ? score + overlap : Math.Max(score, overlap);
+                    }
                     // Ties go to a uniformly random tied way (reservoir sampling), so a tie never looks like skill.
                     if (score > bestScore)
                     {

@@ -22,6 +22,9 @@ public sealed record LqaeMetrics
     public required double Fewshot5Way1ShotAccuracy { get; init; }
     [JsonPropertyName("fewshot_5way_5shot_accuracy")]
     public required double Fewshot5Way5ShotAccuracy { get; init; }
+    /// <summary>5-shot with the class vote (summed overlap over the K shots) instead of the nearest neighbour.</summary>
+    [JsonPropertyName("fewshot_5way_5shot_vote_accuracy")]
+    public required double Fewshot5Way5ShotVoteAccuracy { get; init; }
     public required int FewshotEpisodes { get; init; }
     public double? TrainSeconds { get; init; }
     public double? TrainImagesPerSecond { get; init; }
@@ -83,7 +86,9 @@ public static class LqaeEvaluator
 
         var oneShot = FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, 1, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed);
         var fiveShot = FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, 5, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed);
-        log?.Invoke($"few-shot 5-way 1-shot {oneShot:F4}, 5-shot {fiveShot:F4}");
+        var fiveShotVote = FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, 5, e.FewShotQueries, e.FewShotEpisodes,
+            recipe.Seed, FewShotRule.ClassVote);
+        log?.Invoke($"few-shot 5-way 1-shot {oneShot:F4}, 5-shot {fiveShot:F4} (class vote {fiveShotVote:F4})");
 
         return new LqaeMetrics
         {
@@ -98,6 +103,7 @@ public static class LqaeEvaluator
             LinearProbeAccuracy = probe,
             Fewshot5Way1ShotAccuracy = oneShot,
             Fewshot5Way5ShotAccuracy = fiveShot,
+            Fewshot5Way5ShotVoteAccuracy = fiveShotVote,
             FewshotEpisodes = e.FewShotEpisodes,
             TrainSeconds = training?.Seconds,
             TrainImagesPerSecond = training?.ImagesPerSecond,
