@@ -84,10 +84,9 @@ public static class LqaeEvaluator
         }
         log?.Invoke($"linear probe accuracy {probe:F4}");
 
-        var oneShot = FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, 1, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed);
-        var fiveShot = FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, 5, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed);
-        var fiveShotVote = FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, 5, e.FewShotQueries, e.FewShotEpisodes,
-            recipe.Seed, FewShotRule.ClassVote);
+        double FiveWay(int shots, FewShotRule rule = FewShotRule.NearestNeighbour) =>
+            FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, shots, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed, rule);
+        double oneShot = FiveWay(1), fiveShot = FiveWay(5), fiveShotVote = FiveWay(5, FewShotRule.ClassVote);
         log?.Invoke($"few-shot 5-way 1-shot {oneShot:F4}, 5-shot {fiveShot:F4} (class vote {fiveShotVote:F4})");
 
         return new LqaeMetrics
