@@ -69,6 +69,37 @@ public sealed class LqaeTrainingTests : IDisposable
     }
 
     [Fact]
+    public void DecoderOnlyStepsLeaveTheWordsAsTheyWereAndTrainTheDecoder()
+    {
+        var masked = TinyLqae.Recipe(steps: 8);
+        var finetuned = masked with { Training = masked.Training with { DecoderSteps = 10 } };
+        LqaeModel Train(LqaeRecipe recipe, string name)
+        {
+            manual_seed(4);
+            var model = new LqaeModel(recipe, TinyLqae.Codebook());
+            new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, name + ".lbck"), Path.Combine(dir, name + ".jsonl")));
+            return model;
+        }
+        using var before = Train(masked, "before");
+        using var after = Train(finetuned, "after");
+
+        var decoder = after.Decoder.parameters().Select(p => p.Handle).ToHashSet();
+        var frozen = after.parameters().Select(p => !decoder.Contains(p.Handle)).ToArray();
+        var (a, b) = (Weights(before), Weights(after));
+        Assert.Contains(true, frozen);
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (frozen[i]) Assert.Equal(a[i], b[i]);
+            else Assert.NotEqual(a[i], b[i]);
+        }
+        using var scope = NewDisposeScope();
+        var images = ImageTensors.Normalised(TinyLqae.Images(), masked.Data);
+        Assert.Equal(before.Encode(images).data<long>().ToArray(), after.Encode(images).data<long>().ToArray());
+        double Mse(LqaeModel model) => nn.functional.mse_loss(model.Decode(model.Encode(images)), images).item<float>();
+        Assert.True(Mse(after) < Mse(before), $"unmasked reconstruction MSE {Mse(before):F4} -> {Mse(after):F4}");
+    }
+
+    [Fact]
     public void MaskedPositionsAreNotSearchedAndDecodeFromTheZeroVector()
     {
         var recipe = TinyLqae.Recipe();

@@ -46,6 +46,7 @@ public sealed class RecipeTests : IDisposable
 
     [Theory]
     [InlineData("""{ "name": "x", "masking": { "ratio": 1.5 } }""", "masking.ratio")]
+    [InlineData("""{ "name": "x", "training": { "decoderSteps": -1 } }""", "training.decoderSteps")]
     [InlineData("""{ "name": "x", "codebook": { "dimension": 0 } }""", "codebook.dimension")]
     [InlineData("""{ "name": "x", "encoder": { "channels": 30, "groups": 8 } }""", "encoder.channels")]
     [InlineData("""{ "name": "x", "decoder": { "channels": 8, "groups": 4 } }""", "decoder.channels")]
@@ -73,6 +74,9 @@ public sealed class RecipeTests : IDisposable
         // An absent coarse level is not written, so recipes from before it existed keep their hash.
         Assert.DoesNotContain("globalTokens", a.ToJson());
         Assert.NotEqual(a.Sha256, (a with { GlobalTokens = new() }).Sha256);
+        // The same for no decoder-only steps.
+        Assert.DoesNotContain("decoderSteps", a.ToJson());
+        Assert.NotEqual(a.Sha256, (a with { Training = a.Training with { DecoderSteps = 1 } }).Sha256);
         // How a model is evaluated does not change its weights, so it does not change the hash.
         Assert.Equal(a.Sha256, (a with { Evaluation = a.Evaluation with { FewShotEpisodes = 7 } }).Sha256);
     }

@@ -78,7 +78,7 @@ internal static class GoldenCommand
         var codebook = RecipeData.LoadCodebook(recipe, CliPaths.RepositoryRoot);
         using var codebookTensor = tensor(codebook.Vectors).view(codebook.Count, codebook.Dimension);
         using var model = LqaeModel.FromCheckpoint(recipe, codebookTensor, run.Checkpoint);
-        CheckpointStore.Save(checkpoint, model, null, new CheckpointHeader(CheckpointStore.FormatVersion, "lqae", recipe.Sha256, recipe.Training.Steps, false));
+        CheckpointStore.Save(checkpoint, model, null, new CheckpointHeader(CheckpointStore.FormatVersion, "lqae", recipe.Sha256, recipe.Training.TotalSteps, false));
         File.WriteAllLines(Path.ChangeExtension(checkpoint, ".vocab.txt"), codebook.Words);
         AnsiConsole.MarkupLine($"Reference checkpoint: {Markup.Escape(checkpoint)} ({new FileInfo(checkpoint).Length:N0} bytes)");
     }

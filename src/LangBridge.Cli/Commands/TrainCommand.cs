@@ -46,7 +46,7 @@ internal static class TrainCommand
         if (recipe.Data.TrainLimit > 0 && recipe.Data.TrainLimit < train.Count) train = train.Slice(0, recipe.Data.TrainLimit);
         var codebook = RecipeData.LoadCodebook(recipe, CliPaths.RepositoryRoot);
         AnsiConsole.MarkupLine($"Training [green]{recipe.Name}[/] on {train.Count:N0} images, codebook {codebook.Count:N0} × {codebook.Dimension}, " +
-                               $"{recipe.TokensPerImage} tokens per image, {recipe.Training.Steps} steps of {recipe.Training.BatchSize}.");
+                               $"{recipe.TokensPerImage} tokens per image, {StepsText(recipe.Training)} of {recipe.Training.BatchSize}.");
         manual_seed(recipe.Seed);
         using var codebookTensor = tensor(codebook.Vectors).view(codebook.Count, codebook.Dimension);
         using var model = new LqaeModel(recipe, codebookTensor);
@@ -56,6 +56,9 @@ internal static class TrainCommand
         File.WriteAllText(run.TrainSummary, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         return result;
     }
+
+    private static string StepsText(TrainingSection t) =>
+        t.DecoderSteps > 0 ? $"{t.Steps} steps then {t.DecoderSteps} decoder-only steps" : $"{t.Steps} steps";
 
     /// <summary>Plain progress lines: readable in a terminal and in CI logs alike.</summary>
     private sealed class Progress : IProgress<TrainingProgress>

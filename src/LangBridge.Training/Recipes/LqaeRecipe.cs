@@ -136,6 +136,7 @@ public sealed record LqaeRecipe
         }
         Require(Masking.Ratio is >= 0 and < 1, "masking.ratio", $"must be in [0, 1), got {Masking.Ratio}");
         Require(Training.Steps > 0, "training.steps", "must be positive");
+        Require(Training.DecoderSteps >= 0, "training.decoderSteps", "must be >= 0");
         Require(Training.BatchSize > 0, "training.batchSize", "must be positive");
         Require(Training.LearningRate > 0, "training.learningRate", "must be positive");
         Require(Training.WarmupSteps >= 0 && Training.WarmupSteps < Training.Steps, "training.warmupSteps", "must be in [0, steps)");
@@ -261,6 +262,16 @@ public sealed record DecoderSection
 public sealed record TrainingSection
 {
     public int Steps { get; init; } = 3000;
+    /// <summary>
+    /// Steps after <see cref="Steps"/> that train the decoder alone on every word (no masking), the encoder
+    /// frozen: the words are final, and the decoder, trained on masked grids until then, learns to use
+    /// them all. Left out of the recipe's JSON when 0, so recipes without it keep their hash.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int DecoderSteps { get; init; }
+    /// <summary>Every optimiser step: <see cref="Steps"/> then <see cref="DecoderSteps"/>.</summary>
+    [JsonIgnore]
+    public int TotalSteps => Steps + DecoderSteps;
     public int BatchSize { get; init; } = 128;
     public float LearningRate { get; init; } = 2e-3f;
     public int WarmupSteps { get; init; } = 100;
