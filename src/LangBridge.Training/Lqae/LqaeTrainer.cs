@@ -85,13 +85,13 @@ public sealed class LqaeTrainer(LqaeRecipe recipe, LqaeModel model, ImageDataset
                 orderEpoch = epoch;
             }
 
-            // The optimiser step stays outside the step's dispose scope: AdamW creates its moment
-            // buffers lazily on the first step, and a scope would free them at its end.
             bool decoderOnly = step >= t.Steps;
             decoderGroup.LearningRate = LearningRate(step);
             encoderGroup.LearningRate = decoderOnly ? 0 : decoderGroup.LearningRate;
             optimizer.zero_grad();
             bool report = (step + 1) % t.LogEvery == 0 || step + 1 == t.TotalSteps || step == startStep;
+            // The optimiser step stays outside the step's dispose scope: AdamW creates its moment
+            // buffers lazily on the first step, and a scope would free them at its end.
             using (var scope = NewDisposeScope())
             {
                 var index = epochOrder!.narrow(0, (long)(step % stepsPerEpoch) * t.BatchSize, t.BatchSize);
