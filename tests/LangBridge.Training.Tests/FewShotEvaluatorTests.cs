@@ -33,6 +33,26 @@ public class FewShotEvaluatorTests
     }
 
     [Fact]
+    public void PixelBaselineFindsTheClosestImageAndIgnoresFarOnes()
+    {
+        // Three 4-pixel classes: dark, mid-grey and bright, each image jittered by a few levels. The nearest
+        // neighbour in pixel space is always of the query's class, so the baseline scores 1.
+        var random = new Random(2);
+        var labels = Enumerable.Range(0, 30).Select(i => i % 3).ToArray();
+        var pixels = labels.SelectMany(c => Enumerable.Range(0, 4).Select(_ => (byte)(c * 100 + random.Next(10)))).ToArray();
+        Assert.Equal(1.0, FewShotEvaluator.PixelAccuracy(pixels, 4, labels, ways: 3, shots: 2, queriesPerClass: 2, episodes: 200, seed: 5));
+        // With the labels shuffled against the pixels, it is at chance (1/3).
+        var shuffled = labels.OrderBy(_ => random.Next()).ToArray();
+        Assert.InRange(FewShotEvaluator.PixelAccuracy(pixels, 4, shuffled, 3, 2, 2, 2000, 5), 0.25, 0.42);
+    }
+
+    [Fact]
+    public void PixelBaselineNeedsOneLabelPerImage()
+    {
+        Assert.Throws<ArgumentException>(() => FewShotEvaluator.PixelAccuracy(new byte[10], 4, [0, 1], 2, 1, 1, 1, 0));
+    }
+
+    [Fact]
     public void TooFewImagesPerClassIsAnError()
     {
         var error = Assert.Throws<ArgumentException>(() => FewShotEvaluator.Accuracy(Tokens, Labels, 2, 3, 1, 10, 0));

@@ -11,25 +11,46 @@ public enum FewShotRule
 }
 
 /// <summary>
-/// N-way K-shot classification by token overlap (distinct tokens two images share). Episodes are sampled
-/// with a fixed seed, so the number is reproducible; with one shot both <see cref="FewShotRule"/>s agree.
+/// N-way K-shot classification by token overlap (distinct tokens two images share), or by pixel distance
+/// as the baseline. Episodes are sampled with a fixed seed, so the number is reproducible; with one shot
+/// both <see cref="FewShotRule"/>s agree.
 /// </summary>
 public static class FewShotEvaluator
 {
-    /// <summary>Mean accuracy over <paramref name="episodes"/> episodes.</summary>
+    /// <summary>Mean accuracy over <paramref name="episodes"/> episodes, by token overlap.</summary>
     /// <param name="tokens">Token ids per image.</param>
     /// <param name="labels">Class per image.</param>
     public static double Accuracy(IReadOnlyList<long[]> tokens, IReadOnlyList<int> labels, int ways, int shots,
         int queriesPerClass, int episodes, int seed, FewShotRule rule = FewShotRule.NearestNeighbour)
     {
         if (tokens.Count != labels.Count) throw new ArgumentException("one label per token sequence");
+        var sets = tokens.Select(t => new HashSet<long>(t)).ToArray();
+        return Accuracy(labels, (a, b) => Overlap(sets[a], sets[b]), ways, shots, queriesPerClass, episodes, seed, rule);
+    }
+
+    /// <summary>
+    /// Mean accuracy over <paramref name="episodes"/> episodes by nearest neighbour in pixel space (smallest
+    /// squared distance): the baseline the words are measured against, with the same episodes' protocol.
+    /// </summary>
+    /// <param name="pixels">All images, <paramref name="imageSize"/> bytes each.</param>
+    public static double PixelAccuracy(byte[] pixels, int imageSize, IReadOnlyList<int> labels, int ways, int shots,
+        int queriesPerClass, int episodes, int seed)
+    {
+        if (pixels.Length != (long)labels.Count * imageSize) throw new ArgumentException("one label per image");
+        return Accuracy(labels, (a, b) => -SquaredDistance(pixels.AsSpan(a * imageSize, imageSize), pixels.AsSpan(b * imageSize, imageSize)),
+            ways, shots, queriesPerClass, episodes, seed, FewShotRule.NearestNeighbour);
+    }
+
+    /// <summary>Mean accuracy over <paramref name="episodes"/> episodes for any similarity of two images (by index; larger is closer).</summary>
+    public static double Accuracy(IReadOnlyList<int> labels, Func<int, int, double> similarity, int ways, int shots,
+        int queriesPerClass, int episodes, int seed, FewShotRule rule = FewShotRule.NearestNeighbour)
+    {
         var byClass = labels.Select((label, index) => (label, index)).GroupBy(p => p.label)
             .ToDictionary(g => g.Key, g => g.Select(p => p.index).ToArray());
         var classes = byClass.Keys.Where(c => byClass[c].Length >= shots + queriesPerClass).Order().ToArray();
         if (classes.Length < ways)
             throw new ArgumentException($"{ways}-way {shots}-shot needs {ways} classes with {shots + queriesPerClass} images; found {classes.Length}");
 
-        var sets = tokens.Select(t => new HashSet<long>(t)).ToArray();
         var random = new Random(seed);
         long correct = 0, total = 0;
         for (int e = 0; e < episodes; e++)
@@ -49,11 +70,11 @@ public static class FewShotEvaluator
                 double bestScore = double.NegativeInfinity;
                 for (int w = 0; w < ways; w++)
                 {
-                    double score = 0;
+                    double score = rule == FewShotRule.ClassVote ? 0 : double.NegativeInfinity;
                     foreach (var s in support[w])
                     {
-                        int overlap = Overlap(sets[image], sets[s]);
-                        score = rule == FewShotRule.ClassVote ? score + overlap : Math.Max(score, overlap);
+                        double similar = similarity(image, s);
+                        score = rule == FewShotRule.ClassVote ? score + similar : Math.Max(score, similar);
                     }
                     // Ties go to a uniformly random tied way (reservoir sampling), so a tie never looks like skill.
                     if (score > bestScore)
@@ -72,6 +93,17 @@ public static class FewShotEvaluator
             }
         }
         return (double)correct / total;
+    }
+
+    private static double SquaredDistance(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        long sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            int d = a[i] - b[i];
+            sum += d * d;
+        }
+        return sum;
     }
 
     private static int Overlap(HashSet<long> a, HashSet<long> b)

@@ -25,6 +25,11 @@ public sealed record LqaeMetrics
     /// <summary>5-shot with the class vote (summed overlap over the K shots) instead of the nearest neighbour.</summary>
     [JsonPropertyName("fewshot_5way_5shot_vote_accuracy")]
     public required double Fewshot5Way5ShotVoteAccuracy { get; init; }
+    /// <summary>The same 5-way tasks by nearest neighbour in pixel space: the baseline for the two above.</summary>
+    [JsonPropertyName("fewshot_5way_1shot_pixel_accuracy")]
+    public required double Fewshot5Way1ShotPixelAccuracy { get; init; }
+    [JsonPropertyName("fewshot_5way_5shot_pixel_accuracy")]
+    public required double Fewshot5Way5ShotPixelAccuracy { get; init; }
     public required int FewshotEpisodes { get; init; }
     public double? TrainSeconds { get; init; }
     public double? TrainImagesPerSecond { get; init; }
@@ -88,6 +93,10 @@ public static class LqaeEvaluator
             FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, shots, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed, rule);
         double oneShot = FiveWay(1), fiveShot = FiveWay(5), fiveShotVote = FiveWay(5, FewShotRule.ClassVote);
         log?.Invoke($"few-shot 5-way 1-shot {oneShot:F4}, 5-shot {fiveShot:F4} (class vote {fiveShotVote:F4})");
+        double Pixels(int shots) =>
+            FewShotEvaluator.PixelAccuracy(test.Pixels, test.ImageSize, test.Labels, 5, shots, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed);
+        double oneShotPixels = Pixels(1), fiveShotPixels = Pixels(5);
+        log?.Invoke($"pixel nearest neighbour (baseline): 1-shot {oneShotPixels:F4}, 5-shot {fiveShotPixels:F4}");
 
         return new LqaeMetrics
         {
@@ -103,6 +112,8 @@ public static class LqaeEvaluator
             Fewshot5Way1ShotAccuracy = oneShot,
             Fewshot5Way5ShotAccuracy = fiveShot,
             Fewshot5Way5ShotVoteAccuracy = fiveShotVote,
+            Fewshot5Way1ShotPixelAccuracy = oneShotPixels,
+            Fewshot5Way5ShotPixelAccuracy = fiveShotPixels,
             FewshotEpisodes = e.FewShotEpisodes,
             TrainSeconds = training?.Seconds,
             TrainImagesPerSecond = training?.ImagesPerSecond,
