@@ -33,7 +33,7 @@ public class FewShotEvaluatorTests
     }
 
     [Fact]
-    public void PixelBaselineFindsTheClosestImageAndIgnoresFarOnes()
+    public void PixelBaselineIsPerfectOnSeparatedClassesAndAtChanceOnShuffledLabels()
     {
         // Three 4-pixel classes: dark, mid-grey and bright, each image jittered by a few levels. The nearest
         // neighbour in pixel space is always of the query's class, so the baseline scores 1.
