@@ -157,7 +157,7 @@ internal static class BenchCommand
             return clock.Elapsed.TotalSeconds;
         }
         // One warm-up run is not enough for a sub-millisecond call: ONNX Runtime's first few runs of a
-        // session are several times slower than its steady state.
+        // session take up to twice its steady-state time.
         var warming = Stopwatch.StartNew();
         do Once(); while (warming.Elapsed < WarmUp);
         var times = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => Once()).Order().ToArray();
