@@ -24,8 +24,17 @@ public static class FewShotEvaluator
         int queriesPerClass, int episodes, int seed, FewShotRule rule = FewShotRule.NearestNeighbour)
     {
         if (tokens.Count != labels.Count) throw new ArgumentException("one label per token sequence");
+        return Accuracy(labels, TokenOverlap(tokens), ways, shots, queriesPerClass, episodes, seed, rule);
+    }
+
+    /// <summary>
+    /// Token overlap of two images (by index) as a similarity for <see cref="Accuracy(IReadOnlyList{int}, Func{int, int, double}, int, int, int, int, int, FewShotRule)"/>;
+    /// builds each image's token set once, so several evaluations can share it.
+    /// </summary>
+    public static Func<int, int, double> TokenOverlap(IReadOnlyList<long[]> tokens)
+    {
         var sets = tokens.Select(t => new HashSet<long>(t)).ToArray();
-        return Accuracy(labels, (a, b) => Overlap(sets[a], sets[b]), ways, shots, queriesPerClass, episodes, seed, rule);
+        return (a, b) => Overlap(sets[a], sets[b]);
     }
 
     /// <summary>

@@ -89,8 +89,9 @@ public static class LqaeEvaluator
         }
         log?.Invoke($"linear probe accuracy {probe:F4}");
 
+        var overlap = FewShotEvaluator.TokenOverlap(encodedTest.TokenIds);               // token sets built once for all three
         double FiveWay(int shots, FewShotRule rule = FewShotRule.NearestNeighbour) =>
-            FewShotEvaluator.Accuracy(encodedTest.TokenIds, test.Labels, 5, shots, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed, rule);
+            FewShotEvaluator.Accuracy(test.Labels, overlap, 5, shots, e.FewShotQueries, e.FewShotEpisodes, recipe.Seed, rule);
         double oneShot = FiveWay(1), fiveShot = FiveWay(5), fiveShotVote = FiveWay(5, FewShotRule.ClassVote);
         log?.Invoke($"few-shot 5-way 1-shot {oneShot:F4}, 5-shot {fiveShot:F4} (class vote {fiveShotVote:F4})");
         double Pixels(int shots) =>
