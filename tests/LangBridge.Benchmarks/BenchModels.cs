@@ -1,4 +1,4 @@
-using LangBridge.Onnx.Layers;
+using LangBridge.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

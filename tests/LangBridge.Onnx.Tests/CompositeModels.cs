@@ -1,6 +1,6 @@
 using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
-using LangBridge.Onnx.Layers;
+using LangBridge.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -151,7 +151,7 @@ public class ParityNaNTests
     public void ResidualBlock_NormsStartAtIdentityAffine()
     {
         // Guards against TorchSharp's uninitialised GroupNorm parameters.
-        var rb = LangBridge.Onnx.Layers.LayerFactory.ResidualBlock(8, 8, 4);
+        var rb = LangBridge.Layers.LayerFactory.ResidualBlock(8, 8, 4);
         foreach (var (name, p) in rb.named_parameters().Where(p => p.name.StartsWith("norm")))
             Assert.True(p.eq(name.EndsWith("weight") ? 1f : 0f).all().item<bool>(), name);
     }

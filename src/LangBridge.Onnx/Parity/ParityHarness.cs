@@ -1,5 +1,4 @@
 using LangBridge.Onnx.Export;
-using LangBridge.Onnx.Layers;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
@@ -21,7 +20,7 @@ public sealed record ParityOptions
     /// <summary>Per-output tolerance overrides, by graph output name.</summary>
     public IReadOnlyDictionary<string, ParityTolerance> Tolerances { get; init; } = new Dictionary<string, ParityTolerance>();
     /// <summary>Integer-output differences whose reference top-2 gap is below this are near-ties (counted, not failed).</summary>
-    public double NearTieGap { get; init; } = 1e-6;
+    public double NearTieGap { get; init; } = ParityTolerance.NearTieGap;
     /// <summary>Top-2 gap providers for integer outputs, by output name.</summary>
     public IReadOnlyDictionary<string, DecisionGap> DecisionGaps { get; init; } = new Dictionary<string, DecisionGap>();
     public IReadOnlyList<GraphOptimizationLevel> OptimizationLevels { get; init; } =
@@ -40,14 +39,14 @@ public static class ParityHarness
 {
     /// <summary>
     /// Entry point: compares <paramref name="module"/> with <paramref name="export"/> on every case.
-    /// For a <see cref="CodebookQuantizer"/> the near-tie gap of its id output is provided automatically.
+    /// For an <see cref="IDecisionGapSource"/> the near-tie gap of its first output is provided automatically.
     /// </summary>
     public static ParityReport Verify(nn.Module module, OnnxExportResult export, IEnumerable<ParityCase> cases, ParityOptions? options = null)
     {
         options ??= new ParityOptions();
-        if (module is CodebookQuantizer q && export.OutputNames.Count > 0 && !options.DecisionGaps.ContainsKey(export.OutputNames[0]))
+        if (module is IDecisionGapSource q && export.OutputNames.Count > 0 && !options.DecisionGaps.ContainsKey(export.OutputNames[0]))
         {
-            var gaps = new Dictionary<string, DecisionGap>(options.DecisionGaps) { [export.OutputNames[0]] = ins => q.Top2Gap(ins[0]) };
+            var gaps = new Dictionary<string, DecisionGap>(options.DecisionGaps) { [export.OutputNames[0]] = ins => q.DecisionGap(ins[0]) };
             options = options with { DecisionGaps = gaps };
         }
         options = options with { ModelName = options.ModelName ?? export.Model.Graph.Name };

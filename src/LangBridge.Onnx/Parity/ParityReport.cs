@@ -7,6 +7,12 @@ namespace LangBridge.Onnx.Parity;
 public sealed record ParityTolerance(double Atol = 1e-5, double Rtol = 1e-4)
 {
     public static ParityTolerance Fp32 { get; } = new();
+
+    /// <summary>
+    /// Two scores closer than this make a near-tie: a different id there is reported apart from real
+    /// mismatches (fp32 rounding can flip it), everywhere ids are compared.
+    /// </summary>
+    public const double NearTieGap = 1e-6;
 }
 
 /// <summary>Comparison of one output for one case at one ORT optimization level.</summary>

@@ -1,4 +1,4 @@
-using LangBridge.Onnx.Layers;
+using LangBridge.Layers;
 using LangBridge.Training.Quantization;
 using LangBridge.Training.Recipes;
 using TorchSharp;

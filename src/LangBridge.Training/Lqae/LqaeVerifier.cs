@@ -88,7 +88,7 @@ public static class LqaeVerifier
                 {
                     tokens++;
                     if (ortIds[t] == torchIds[t]) continue;
-                    if (gaps[t] < 1e-6) ties++; else mismatches++;
+                    if (gaps[t] < ParityTolerance.NearTieGap) ties++; else mismatches++;
                 }
             }
         }

@@ -1,4 +1,4 @@
-using LangBridge.Onnx.Layers;
+using LangBridge.Layers;
 using static TorchSharp.torch;
 
 namespace LangBridge.Training.Quantization;

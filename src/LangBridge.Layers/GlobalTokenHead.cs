@@ -3,7 +3,7 @@ using LangBridge.Onnx.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>
 /// Token head with a coarse level on top (the first two levels of a semantic pyramid): features

@@ -1,4 +1,4 @@
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>
 /// Factories for our exportable composite layers, in the style of <c>torch.nn</c> factory functions

@@ -3,7 +3,7 @@ using LangBridge.Onnx.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>
 /// Pre-norm transformer block: x + attn(ln1(x)), then x + mlp(ln2(x)) with

@@ -2,7 +2,7 @@ using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>Token sequence to feature map: (B, H·W, C) → (B, C, H, W).</summary>
 public sealed class TokensToGrid : nn.Module<Tensor, Tensor>, IOnnxExportable

@@ -2,7 +2,7 @@ using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>Feature map to token sequence: (B, C, H, W) → (B, H·W, C).</summary>
 public sealed class GridToTokens : nn.Module<Tensor, Tensor>, IOnnxExportable

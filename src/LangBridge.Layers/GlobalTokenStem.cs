@@ -3,7 +3,7 @@ using LangBridge.Onnx.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>
 /// Decoder stem for <see cref="GlobalTokenHead"/> latents: code vectors (B, K + h·w, D) → features

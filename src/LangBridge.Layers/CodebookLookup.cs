@@ -2,7 +2,7 @@ using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>Token ids to code vectors (the decoder's entry): ids (B, N) int64 → (B, N, D) via Gather on E (K, D).</summary>
 public sealed class CodebookLookup : nn.Module<Tensor, Tensor>, IOnnxExportable

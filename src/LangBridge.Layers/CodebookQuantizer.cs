@@ -1,8 +1,9 @@
+using LangBridge.Onnx.Parity;
 using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>
 /// Nearest-codebook quantizer over a frozen codebook E (K, D) (e.g. a language model's token
@@ -21,7 +22,7 @@ namespace LangBridge.Onnx.Layers;
 /// replace it without touching the rest. In training mode the code vectors are returned with the
 /// straight-through estimator (z + (e − z).detach()).
 /// </summary>
-public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Codes)>, IOnnxExportable
+public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Codes)>, IOnnxExportable, IDecisionGapSource
 {
     private readonly Tensor codebook;      // (K, D)
     private readonly Tensor half_norms;    // (K)
@@ -111,6 +112,8 @@ public sealed class CodebookQuantizer : nn.Module<Tensor, (Tensor Ids, Tensor Co
         var (values, _) = Scores(z).topk(2, dim: -1);                                  // (..., 2)
         return (values.select(-1, 0) - values.select(-1, 1)).MoveToOuterDisposeScope();
     }
+
+    Tensor IDecisionGapSource.DecisionGap(Tensor input) => Top2Gap(input);
 
     /// <summary>Code vectors of <paramref name="ids"/>: (...) → (..., D).</summary>
     public Tensor Lookup(Tensor ids)

@@ -2,7 +2,7 @@ using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>Mean over one axis (default the token axis): (B, N, D) → (B, D).</summary>
 public sealed class MeanPool : nn.Module<Tensor, Tensor>, IOnnxExportable

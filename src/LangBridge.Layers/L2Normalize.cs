@@ -2,7 +2,7 @@ using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>L2 normalisation along one axis, as torch's F.normalize: x / max(‖x‖₂, eps). Shape unchanged.</summary>
 public sealed class L2Normalize : nn.Module<Tensor, Tensor>, IOnnxExportable

@@ -3,7 +3,7 @@ using LangBridge.Onnx.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>
 /// Pre-activation residual block: y = skip(x) + conv2(silu(norm2(conv1(silu(norm1(x)))))).

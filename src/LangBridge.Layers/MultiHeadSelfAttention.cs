@@ -3,7 +3,7 @@ using LangBridge.Onnx.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LangBridge.Onnx.Layers;
+namespace LangBridge.Layers;
 
 /// <summary>
 /// Multi-head self-attention: softmax(q·kᵀ·scale)·v per head, heads concatenated, output projection.
