@@ -1,6 +1,6 @@
 using LangBridge.Data;
 using LangBridge.Training;
-using LangBridge.Training.Recipes;
+using LangBridge.Training.Kinds;
 
 namespace LangBridge.Cli;
 
@@ -13,7 +13,7 @@ internal static class CliPaths
 
     public static string ArtifactsRoot => Path.Combine(RepositoryRoot, "artifacts");
 
-    public static RunLayout Run(LqaeRecipe recipe) => new(ArtifactsRoot, recipe.Name);
+    public static RunLayout Run(IModelRecipe recipe) => new(ArtifactsRoot, recipe.Name);
 
     /// <summary>A recipe path as given, else relative to the repository root.</summary>
     public static string Recipe(string path) =>

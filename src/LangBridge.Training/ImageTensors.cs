@@ -11,8 +11,9 @@ public static class ImageTensors
     public static Tensor Normalised(ImageDataset data, DataSection spec)
     {
         if (data.Channels != spec.Channels || data.Height != spec.ImageSize || data.Width != spec.ImageSize)
-            throw new ArgumentException(
-                $"the dataset has {data.Channels}×{data.Height}×{data.Width} images; the recipe expects {spec.Channels}×{spec.ImageSize}×{spec.ImageSize}");
+            throw new DataException(
+                $"the dataset has {data.Channels}×{data.Height}×{data.Width} images; the recipe expects {spec.Channels}×{spec.ImageSize}×{spec.ImageSize} " +
+                "(data.channels and data.imageSize)");
         using var scope = NewDisposeScope();
         var bytes = tensor(data.Pixels, dtype: ScalarType.Byte).view(data.Count, data.Channels, data.Height, data.Width);
         return bytes.to_type(ScalarType.Float32).div_(255f).sub_(spec.Mean).div_(spec.Std).MoveToOuterDisposeScope();

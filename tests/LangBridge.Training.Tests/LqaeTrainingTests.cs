@@ -1,6 +1,7 @@
 using LangBridge.Onnx.Graph;
 using LangBridge.Training.Checkpoints;
 using LangBridge.Training.Lqae;
+using LangBridge.Training.Pipeline;
 using LangBridge.Training.Recipes;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ public sealed class LqaeTrainingTests : IDisposable
         manual_seed(initSeed);
         var model = new LqaeModel(recipe, TinyLqae.Codebook());
         var options = new TrainerOptions(Path.Combine(dir, name + ".lbck"), Path.Combine(dir, name + ".jsonl"), resume, stopAfter);
-        var result = new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(options);
+        var result = TinyLqae.Train(recipe, model, options);
         return (model, result);
     }
 
@@ -60,7 +61,7 @@ public sealed class LqaeTrainingTests : IDisposable
             return nn.functional.mse_loss(model.Forward(images).Reconstruction, images).item<float>();
         }
         var before = Loss();
-        new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "c.lbck"), Path.Combine(dir, "c.jsonl")));
+        TinyLqae.Train(recipe, model, new TrainerOptions(Path.Combine(dir, "c.lbck"), Path.Combine(dir, "c.jsonl")));
         var after = Loss();
         Assert.True(after < before * 0.7, $"reconstruction MSE {before:F4} -> {after:F4}");
         var ids = model.Encode(images).data<long>().ToArray();
@@ -77,7 +78,7 @@ public sealed class LqaeTrainingTests : IDisposable
         {
             manual_seed(4);
             var model = new LqaeModel(recipe, TinyLqae.Codebook());
-            new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, name + ".lbck"), Path.Combine(dir, name + ".jsonl")));
+            TinyLqae.Train(recipe, model, new TrainerOptions(Path.Combine(dir, name + ".lbck"), Path.Combine(dir, name + ".jsonl")));
             return model;
         }
         using var before = Train(masked, "before");
@@ -130,7 +131,7 @@ public sealed class LqaeTrainingTests : IDisposable
         var recipe = tiny with { Encoder = tiny.Encoder with { Type = Recipes.EncoderType.Vit, Channels = 16, Heads = 2, Depth = 1 } };
         using var model = TrainTiny(recipe, seed: 4, "v");
         var export = ExportAndVerify(model, "vit-bundle");
-        Assert.Contains("MatMul", export.Encoder.Model.Graph.Node.Select(n => n.OpType));
+        Assert.Contains("MatMul", export.Graph("encoder").Model.Graph.Node.Select(n => n.OpType));
     }
 
     [Theory]
@@ -179,7 +180,7 @@ public sealed class LqaeTrainingTests : IDisposable
 
         var export = ExportAndVerify(model, "positional");
         // The codes are stored once, in the per-position layout: the graph holds no full codebook copy besides.
-        long stored = export.Quantizer.Model.Graph.Initializer.Where(t => t.DataType == (int)OnnxElementType.Float)
+        long stored = export.Graph("quantizer").Model.Graph.Initializer.Where(t => t.DataType == (int)OnnxElementType.Float)
             .Sum(t => t.Dims.Aggregate(1L, (x, y) => x * y));
         Assert.InRange(stored, 64 / n * n * 8, 2 * 64 * 8 - 1);                        // (P, S, D) table + a few scalars
     }
@@ -189,19 +190,20 @@ public sealed class LqaeTrainingTests : IDisposable
     {
         manual_seed(seed);
         var model = new LqaeModel(recipe, TinyLqae.Codebook());
-        var result = new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, $"{name}.lbck"), Path.Combine(dir, $"{name}.jsonl")));
+        var result = TinyLqae.Train(recipe, model, new TrainerOptions(Path.Combine(dir, $"{name}.lbck"), Path.Combine(dir, $"{name}.jsonl")));
         Assert.Equal(recipe.Training.Steps, result.StepsCompleted);
         return model;
     }
 
     /// <summary>Exports <paramref name="model"/> as a bundle and checks it against TorchSharp on the tiny images: every id identical.</summary>
-    private LqaeExport ExportAndVerify(LqaeModel model, string name)
+    private BundleExport ExportAndVerify(LqaeModel model, string name)
     {
-        var export = LqaeBundleExporter.Export(model, Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), Path.Combine(dir, name));
+        var kind = TinyLqae.Kind(model);
+        var export = BundleExporter.Export(kind, Path.Combine(dir, name));
         using var images = ImageTensors.Normalised(TinyLqae.Images(), model.Recipe.Data);
-        var report = LqaeVerifier.Verify(model, export, images, batchSize: 16);
+        var report = BundleVerifier.Verify(kind, export, kind.PlanVerification(images, batchSize: 16));
         Assert.True(report.Passed, report.ToJson());
-        Assert.Equal(1.0, report.TokenMatchRate);
+        Assert.Equal(1.0, report.Checks["token_ids"].Numbers["token_match_rate"]);
         return export;
     }
 
@@ -217,7 +219,7 @@ public sealed class LqaeTrainingTests : IDisposable
         {
             manual_seed(8);
             using var model = new LqaeModel(recipe, TinyLqae.Codebook());
-            var result = new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, $"{name}.lbck"), Path.Combine(dir, $"{name}.jsonl")));
+            var result = TinyLqae.Train(recipe, model, new TrainerOptions(Path.Combine(dir, $"{name}.lbck"), Path.Combine(dir, $"{name}.jsonl")));
             Assert.True(result.FinalLosses.ContainsKey("assignment"));
             Assert.True(double.IsFinite(result.FinalLosses["assignment"]));
             return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
@@ -246,7 +248,7 @@ public sealed class LqaeTrainingTests : IDisposable
         var recipe = TinyLqae.Recipe() with { Seed = 6 };
         using var model = new LqaeModel(recipe, TinyLqae.Codebook());
         var e = Assert.Throws<CheckpointException>(() =>
-            new LqaeTrainer(recipe, model, TinyLqae.Images()).Train(new TrainerOptions(Path.Combine(dir, "r.lbck"), Path.Combine(dir, "r.jsonl"), Resume: true)));
+            TinyLqae.Train(recipe, model, new TrainerOptions(Path.Combine(dir, "r.lbck"), Path.Combine(dir, "r.jsonl"), Resume: true)));
         Assert.Contains("another recipe", e.Message);
     }
 

@@ -80,4 +80,48 @@ public sealed class RecipeTests : IDisposable
         // How a model is evaluated does not change its weights, so it does not change the hash.
         Assert.Equal(a.Sha256, (a with { Evaluation = a.Evaluation with { FewShotEpisodes = 7 } }).Sha256);
     }
+
+    [Fact]
+    public void HashIgnoresSpeedKnobsLoggingAndTheCodebookPath()
+    {
+        var a = new LqaeRecipe { Name = "x" };
+        var b = a with
+        {
+            Codebook = a.Codebook with { Path = "/somewhere/else/codebook" },
+            Quantizer = a.Quantizer with { VectorTile = 17, CodeTile = 3 },
+            Training = a.Training with { LogEvery = 1, CheckpointEvery = 9, Threads = 2 },
+        };
+        Assert.Equal(a.Sha256, b.Sha256);
+        // The hash checkpoints carried before covered all of them: moving the data root orphaned a checkpoint.
+        Assert.NotEqual(a.LegacySha256, b.LegacySha256);
+        Assert.NotEqual(a.Sha256, (a with { Codebook = a.Codebook with { Size = 99 } }).Sha256);
+    }
+
+    [Fact]
+    public void CommandLineThreadsWinOverTheRecipe()
+    {
+        var t = new TrainingSection { Threads = 2 };
+        Assert.Equal(1, t.ResolveThreads(1));
+        Assert.Equal(2, t.ResolveThreads(0));
+        Assert.Equal(0, new TrainingSection().ResolveThreads(0));
+    }
+
+    [Fact]
+    public void TheRegistryFindsTheKindByTheRecipesKindKey()
+    {
+        var recipe = LangBridge.Training.Kinds.KindRegistry.Default.LoadRecipe(Path.Combine(TestPaths.RepositoryRoot, "models", "lqae-fashion.json"));
+        Assert.IsType<LqaeRecipe>(recipe);
+        Assert.Equal("lqae", recipe.Kind);
+    }
+
+    [Fact]
+    public void AnUnknownOrMissingKindIsNamedWithTheKnownKinds()
+    {
+        var unknown = Assert.Throws<RecipeException>(() => LangBridge.Training.Kinds.KindRegistry.Default.LoadRecipe(Write("""{ "name": "x", "kind": "nope" }""")));
+        Assert.Equal("kind", unknown.Key);
+        Assert.Contains("'nope'", unknown.Message);
+        Assert.Contains("lqae", unknown.Message);
+        var missing = Assert.Throws<RecipeException>(() => LangBridge.Training.Kinds.KindRegistry.Default.LoadRecipe(Write("""{ "name": "x" }""")));
+        Assert.Equal("kind", missing.Key);
+    }
 }

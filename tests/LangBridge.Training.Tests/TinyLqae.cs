@@ -1,4 +1,7 @@
 using LangBridge.Data;
+using LangBridge.Training.Checkpoints;
+using LangBridge.Training.Lqae;
+using LangBridge.Training.Pipeline;
 using LangBridge.Training.Recipes;
 using static TorchSharp.torch;
 
@@ -37,4 +40,21 @@ internal static class TinyLqae
     }
 
     public static Tensor Codebook(int seed = 9) => randn(64, 8, generator: new Generator((ulong)seed));
+
+    /// <summary><see cref="Codebook"/> with placeholder words w0 … w63.</summary>
+    public static LanguageCodebook Words(int seed = 9)
+    {
+        using var vectors = Codebook(seed);
+        return new LanguageCodebook(Enumerable.Range(0, 64).Select(i => $"w{i}").ToArray(), vectors.data<float>().ToArray(), 8);
+    }
+
+    /// <summary>Trains <paramref name="model"/> on <paramref name="images"/> (default: <see cref="Images"/>) with the generic trainer and LQAE's task.</summary>
+    public static TrainingResult Train(LqaeRecipe recipe, LqaeModel model, TrainerOptions options, ImageDataset? images = null)
+    {
+        using var task = new LqaeTrainingTask(recipe, model, images ?? Images());
+        return new Trainer(LqaeKindModel.PlanFor(recipe), recipe.Seed, model, task, CheckpointIdentity.Of(recipe)).Train(options);
+    }
+
+    /// <summary>The pipeline's view of a trained tiny model (not disposed with it: the caller owns <paramref name="model"/>).</summary>
+    public static LqaeKindModel Kind(LqaeModel model) => new(model.Recipe, model, Words(), codebookIsReal: false);
 }

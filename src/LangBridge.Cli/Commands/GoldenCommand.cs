@@ -1,93 +1,102 @@
 using System.CommandLine;
-using LangBridge.Data;
 using LangBridge.Training.Checkpoints;
 using LangBridge.Training.Golden;
-using LangBridge.Training.Lqae;
-using LangBridge.Training.Recipes;
+using LangBridge.Training.Kinds;
 using Spectre.Console;
-using static TorchSharp.torch;
 
 namespace LangBridge.Cli.Commands;
 
 /// <summary>
-/// `langbridge golden`: regenerates the golden outputs the tests compare against, from the committed
-/// reference checkpoint (and, with --retrain, retrains that checkpoint first). Prints what changed.
+/// `langbridge golden`: recomputes the golden outputs the tests compare against from a committed reference
+/// checkpoint (with --retrain, from a freshly trained one), prints every change, and writes changed files
+/// only with --accept: golden files are regenerated on purpose, never to make a test pass.
 /// </summary>
 internal static class GoldenCommand
 {
     public const string GoldenDir = "tests/LangBridge.Training.Tests/Golden";
-    public const int FixtureCount = 32;
 
     public static Command Create()
     {
         var recipeOption = new Option<string>("--recipe")
         {
-            Description = "Reference recipe; its checkpoint lives beside it as <name>.lbck.",
+            Description = "Reference recipe; its checkpoint lives beside it as <name>.lbck (and its vocabulary as <name>.vocab.txt).",
             DefaultValueFactory = _ => "models/lqae-reference.json",
         };
-        var retrain = new Option<bool>("--retrain") { Description = "Retrain the reference checkpoint from the recipe first (needs the Data cache)." };
+        var retrain = new Option<bool>("--retrain") { Description = "Retrain the reference checkpoint from the recipe first (needs the Data cache); kept only with --accept." };
+        var accept = new Option<bool>("--accept") { Description = "Write the changed golden file (and, with --retrain, the new checkpoint). Without it, changes are printed and the exit code is 1." };
+        var goldenDir = new Option<string>("--golden-dir") { Description = "Folder of the golden files and fixtures.", DefaultValueFactory = _ => GoldenDir };
         var dataRoot = CommonOptions.DataRoot();
         var command = new Command("golden",
-            $"Regenerate the golden outputs ({GoldenDir}) from the committed reference checkpoint: ONNX Runtime outputs of the exported " +
-            $"graphs on {FixtureCount} fixture images. Prints every change against the previous golden file.");
+            $"Recompute the golden outputs ({GoldenDir}) from the committed reference checkpoint and print every change against the " +
+            "committed golden file; --accept writes them.");
         command.Options.Add(recipeOption);
         command.Options.Add(retrain);
+        command.Options.Add(accept);
+        command.Options.Add(goldenDir);
         command.Options.Add(dataRoot);
         command.SetAction((parse, ct) => CommandErrors.Guard(() =>
         {
             var recipePath = CliPaths.Recipe(parse.GetValue(recipeOption)!);
-            var recipe = LqaeRecipe.Load(recipePath);
-            var checkpoint = Path.ChangeExtension(recipePath, ".lbck");
-            var dir = Path.Combine(CliPaths.RepositoryRoot, GoldenDir);
+            var recipe = RecipeModel.LoadRecipe(recipePath);
+            var committed = Path.ChangeExtension(recipePath, ".lbck");
+            var vocabulary = Path.ChangeExtension(recipePath, ".vocab.txt");
+            var dir = Path.Combine(CliPaths.RepositoryRoot, parse.GetValue(goldenDir)!);
             Directory.CreateDirectory(dir);
-            var fixtures = Path.Combine(dir, "fixtures-images-idx3-ubyte");
-            var labels = Path.Combine(dir, "fixtures-labels-idx1-ubyte");
-            var goldenPath = Path.Combine(dir, $"{recipe.Name}.golden.safetensors");
 
-            if (parse.GetValue(retrain) || !File.Exists(checkpoint))
-                Retrain(recipe, DataLayout.Resolve(parse.GetValue(dataRoot)), checkpoint, ct);
-            if (!File.Exists(fixtures))
-                WriteFixtures(DataLayout.Resolve(parse.GetValue(dataRoot)), fixtures, labels);
-
-            var images = FashionMnist.ReadSplit(fixtures, labels, FashionMnist.ClassNames);
-            using var codebook = zeros(recipe.Codebook.Size, recipe.Codebook.Dimension);   // replaced by the checkpoint's
-            using var model = LqaeModel.FromCheckpoint(recipe, codebook, checkpoint);
-            var golden = LqaeGolden.Compute(model, images, checkpoint, fixtures);
-            if (File.Exists(goldenPath))
+            var scratch = Directory.CreateTempSubdirectory("langbridge-golden-").FullName;
+            try
             {
-                var changes = LqaeGolden.Compare(GoldenOutputs.Load(goldenPath), golden);
-                if (changes.Count == 0) AnsiConsole.MarkupLine("Golden outputs unchanged.");
+                string checkpoint = committed, words = vocabulary;
+                if (parse.GetValue(retrain) || !File.Exists(committed))
+                    (checkpoint, words) = Retrain(recipePath, recipe, parse.GetValue(dataRoot), scratch, ct);
+
+                using var model = RecipeModel.Load(recipePath, checkpoint, words, parse.GetValue(dataRoot));
+                var golden = model.Model.Golden(model.Context, dir, checkpoint)
+                    ?? throw new CheckFailedException($"model kind '{recipe.Kind}' has no golden outputs");
+                var goldenPath = Path.Combine(dir, golden.FileName);
+                var changes = File.Exists(goldenPath) ? golden.Compare(GoldenOutputs.Load(goldenPath)) : ["no golden file yet"];
+                var newCheckpoint = checkpoint != committed;
+                if (changes.Count == 0 && !newCheckpoint)
+                {
+                    AnsiConsole.MarkupLine($"Golden outputs unchanged: {Markup.Escape(goldenPath)}");
+                    return 0;
+                }
                 foreach (var change in changes) AnsiConsole.MarkupLine($"[yellow]changed[/] {Markup.Escape(change)}");
+                if (!parse.GetValue(accept))
+                {
+                    Console.Error.WriteLine($"golden outputs differ from {goldenPath}; nothing was written. Find the cause, or rerun with --accept to write them.");
+                    return 1;
+                }
+                if (newCheckpoint)
+                {
+                    File.Copy(checkpoint, committed, overwrite: true);
+                    File.Copy(words, vocabulary, overwrite: true);
+                    AnsiConsole.MarkupLine($"Reference checkpoint: {Markup.Escape(committed)} ({new FileInfo(committed).Length:N0} bytes)");
+                    // The golden file names the checkpoint by its hash: recompute it against the committed copy.
+                    golden = model.Model.Golden(model.Context, dir, committed)!;
+                }
+                golden.Outputs.Save(goldenPath);
+                AnsiConsole.MarkupLine($"Golden outputs written: {Markup.Escape(goldenPath)}");
+                return 0;
             }
-            else
+            finally
             {
-                AnsiConsole.MarkupLine("No previous golden file: writing the first one.");
+                Directory.Delete(scratch, recursive: true);
             }
-            golden.Save(goldenPath);
-            AnsiConsole.MarkupLine($"Golden outputs: {Markup.Escape(goldenPath)} ({golden.Images} images × {golden.TokensPerImage} tokens)");
-            return 0;
         }));
         return command;
     }
 
-    private static void Retrain(LqaeRecipe recipe, DataLayout layout, string checkpoint, CancellationToken ct)
+    /// <summary>Trains the reference recipe and keeps only its weights (no optimiser state) and vocabulary, in <paramref name="scratch"/>.</summary>
+    private static (string Checkpoint, string Vocabulary) Retrain(string recipePath, IModelRecipe recipe, string? dataRoot, string scratch, CancellationToken ct)
     {
         var run = CliPaths.Run(recipe);
-        TrainCommand.Train(recipe, layout, run, resume: false, threads: 0, ct);
-        // The committed reference keeps only the weights (and its codebook buffers), not the optimiser state.
-        var codebook = RecipeData.LoadCodebook(recipe, CliPaths.RepositoryRoot);
-        using var codebookTensor = tensor(codebook.Vectors).view(codebook.Count, codebook.Dimension);
-        using var model = LqaeModel.FromCheckpoint(recipe, codebookTensor, run.Checkpoint);
-        CheckpointStore.Save(checkpoint, model, null, new CheckpointHeader(CheckpointStore.FormatVersion, "lqae", recipe.Sha256, recipe.Training.TotalSteps, false));
-        File.WriteAllLines(Path.ChangeExtension(checkpoint, ".vocab.txt"), codebook.Words);
-        AnsiConsole.MarkupLine($"Reference checkpoint: {Markup.Escape(checkpoint)} ({new FileInfo(checkpoint).Length:N0} bytes)");
-    }
-
-    /// <summary>The first <see cref="FixtureCount"/> test images, as IDX files.</summary>
-    private static void WriteFixtures(DataLayout layout, string images, string labels)
-    {
-        var test = FashionMnist.Load(layout, DataSplit.Test).Slice(0, FixtureCount);
-        using (var f = File.Create(images)) IdxReader.Write(f, [test.Count, test.Height, test.Width], test.Pixels);
-        using (var f = File.Create(labels)) IdxReader.Write(f, [test.Count], test.Labels.Select(l => (byte)l).ToArray());
+        TrainCommand.Train(recipe, dataRoot, run, resume: false, threads: 0, ct);
+        using var model = RecipeModel.Load(recipePath, run.Checkpoint, dataRoot: dataRoot);
+        var checkpoint = Path.Combine(scratch, recipe.Name + ".lbck");
+        CheckpointStore.Save(checkpoint, model.Model.Module, null, model.Model.Identity.Header(model.Model.TrainingPlan.TotalSteps, hasOptimizer: false));
+        var vocabulary = Path.Combine(scratch, recipe.Name + ".vocab.txt");
+        File.WriteAllLines(vocabulary, model.Model.Vocabulary ?? []);
+        return (checkpoint, vocabulary);
     }
 }

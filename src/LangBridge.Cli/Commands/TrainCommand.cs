@@ -1,16 +1,15 @@
 using System.CommandLine;
 using System.Text.Json;
-using LangBridge.Data;
 using LangBridge.Training;
-using LangBridge.Training.Lqae;
+using LangBridge.Training.Kinds;
+using LangBridge.Training.Pipeline;
 using LangBridge.Training.Progress;
-using LangBridge.Training.Recipes;
 using Spectre.Console;
 using static TorchSharp.torch;
 
 namespace LangBridge.Cli.Commands;
 
-/// <summary>`langbridge train`: trains a recipe with progress, checkpoints and resume.</summary>
+/// <summary>`langbridge train`: trains a recipe of any kind with progress, checkpoints and resume.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
@@ -20,7 +19,7 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var resume = new Option<bool>("--resume") { Description = "Continue from the recipe's last checkpoint (artifacts/checkpoints/<name>/last.lbck)." };
         var command = new Command("train",
-            "Train a model from its recipe: seeded and reproducible, progress with loss terms, images/s and ETA, " +
+            "Train a model from its recipe: seeded and reproducible, progress with loss terms, examples/s and ETA, " +
             "atomic checkpoints every recipe.training.checkpointEvery steps.");
         command.Options.Add(recipeOption);
         command.Options.Add(dataRoot);
@@ -28,37 +27,40 @@ internal static class TrainCommand
         command.Options.Add(threads);
         command.SetAction((parse, ct) => CommandErrors.Guard(() =>
         {
-            var recipe = LqaeRecipe.Load(CliPaths.Recipe(parse.GetValue(recipeOption)!));
-            var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
+            var recipe = RecipeModel.LoadRecipe(parse.GetValue(recipeOption)!);
             var run = CliPaths.Run(recipe);
-            var result = Train(recipe, layout, run, parse.GetValue(resume), parse.GetValue(threads), ct);
-            AnsiConsole.MarkupLine($"Trained [green]{recipe.Name}[/]: {result.StepsCompleted} steps in {result.Seconds:F0} s " +
-                                   $"({result.ImagesPerSecond:F0} img/s). Checkpoint: {Markup.Escape(run.Checkpoint)}");
+            var result = Train(recipe, parse.GetValue(dataRoot), run, parse.GetValue(resume), parse.GetValue(threads), ct);
+            AnsiConsole.MarkupLine($"Trained [green]{recipe.Name}[/] ({recipe.Kind}): {result.StepsCompleted} steps in {result.Seconds:F0} s " +
+                                   $"({result.ImagesPerSecond:F0} examples/s). Checkpoint: {Markup.Escape(run.Checkpoint)}");
             return 0;
         }));
         return command;
     }
 
-    internal static TrainingResult Train(LqaeRecipe recipe, DataLayout layout, RunLayout run, bool resume, int threads, CancellationToken ct)
+    /// <summary>Trains <paramref name="recipe"/> into <paramref name="run"/>; <paramref name="threads"/> &gt; 0 overrides the recipe's.</summary>
+    internal static TrainingResult Train(IModelRecipe recipe, string? dataRoot, RunLayout run, bool resume, int threads, CancellationToken ct)
     {
-        if (threads > 0) set_num_threads(threads);
-        var train = RecipeData.LoadImages(recipe, layout, DataSplit.Train);
-        if (recipe.Data.TrainLimit > 0 && recipe.Data.TrainLimit < train.Count) train = train.Slice(0, recipe.Data.TrainLimit);
-        var codebook = RecipeData.LoadCodebook(recipe, CliPaths.RepositoryRoot);
-        AnsiConsole.MarkupLine($"Training [green]{recipe.Name}[/] on {train.Count:N0} images, codebook {codebook.Count:N0} × {codebook.Dimension}, " +
-                               $"{recipe.TokensPerImage} tokens per image, {StepsText(recipe.Training)} of {recipe.Training.BatchSize}.");
+        ApplyThreads(threads, recipe);
         manual_seed(recipe.Seed);
-        using var codebookTensor = tensor(codebook.Vectors).view(codebook.Count, codebook.Dimension);
-        using var model = new LqaeModel(recipe, codebookTensor);
-        var trainer = new LqaeTrainer(recipe, model, train);
+        using var model = RecipeModel.Create(recipe, dataRoot);
+        var plan = model.Model.TrainingPlan;
+        using var task = model.Model.CreateTrainingTask(model.Context);
+        AnsiConsole.MarkupLine($"Training [green]{recipe.Name}[/] ({recipe.Kind}): {StepsText(plan)} of {plan.BatchSize}, {get_num_threads()} threads.");
+        var trainer = new Trainer(plan, recipe.Seed, model.Model.Module, task, model.Model.Identity);
         var result = trainer.Train(new TrainerOptions(run.Checkpoint, run.TrainLog, resume), new Progress(), ct);
         Directory.CreateDirectory(run.CheckpointDir);
         File.WriteAllText(run.TrainSummary, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         return result;
     }
 
-    private static string StepsText(TrainingSection t) =>
-        t.DecoderSteps > 0 ? $"{t.Steps} steps then {t.DecoderSteps} decoder-only steps" : $"{t.Steps} steps";
+    /// <summary>The command line's thread count wins over the recipe's; 0 in both leaves TorchSharp's default (all cores).</summary>
+    internal static void ApplyThreads(int threads, IModelRecipe? recipe = null)
+    {
+        var n = recipe?.Training.ResolveThreads(threads) ?? threads;
+        if (n > 0) set_num_threads(n);
+    }
+
+    private static string StepsText(TrainingPlan plan) => string.Join(" then ", plan.Phases.Select(p => $"{p.Steps} {p.Name} steps"));
 
     /// <summary>Plain progress lines: readable in a terminal and in CI logs alike.</summary>
     private sealed class Progress : IProgress<TrainingProgress>
@@ -71,7 +73,7 @@ internal static class TrainCommand
                 return;
             }
             var losses = string.Join("  ", p.Losses.Select(kv => $"{kv.Key} {kv.Value:F4}"));
-            AnsiConsole.MarkupLine($"step {p.Step,6}/{p.TotalSteps}  {losses}  {p.ImagesPerSecond,6:F0} img/s  ETA {p.Eta:hh\\:mm\\:ss}");
+            AnsiConsole.MarkupLine($"step {p.Step,6}/{p.TotalSteps}  {losses}  {p.ImagesPerSecond,6:F0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}");
         }
     }
 }

@@ -44,20 +44,14 @@ public static class CheckpointStore
     public static CheckpointHeader ReadHeader(string path) => Open(path, out _);
 
     /// <summary>
-    /// Loads weights (and optimiser state when given and present) from <paramref name="path"/>.
-    /// Checks the hash, the kind and, when <paramref name="expectedRecipeSha256"/> is given, the recipe.
+    /// Loads weights (and optimiser state when given and present) from <paramref name="path"/>. Checks the
+    /// hash and that the checkpoint belongs to <paramref name="identity"/> (kind, recipe, frozen inputs).
     /// The file is only read, never changed.
     /// </summary>
-    public static CheckpointHeader Load(string path, nn.Module module, optim.Optimizer? optimizer,
-        string expectedKind, string? expectedRecipeSha256)
+    public static CheckpointHeader Load(string path, nn.Module module, optim.Optimizer? optimizer, CheckpointIdentity identity)
     {
         var header = Open(path, out var payload);
-        if (header.Kind != expectedKind)
-            throw new CheckpointException(path, $"holds a '{header.Kind}' model, expected '{expectedKind}'");
-        if (expectedRecipeSha256 is not null && header.RecipeSha256 != expectedRecipeSha256)
-            throw new CheckpointException(path,
-                $"was trained with another recipe (recipe hash {header.RecipeSha256[..12]}…, this recipe {expectedRecipeSha256[..12]}…); " +
-                "use the recipe it was trained with, or start without --resume");
+        if (identity.Mismatch(header) is { } problem) throw new CheckpointException(path, problem);
         if (optimizer is not null && !header.HasOptimizer)
             throw new CheckpointException(path, "has no optimiser state, so training cannot resume from it");
         using var reader = new BinaryReader(payload, Encoding.UTF8);

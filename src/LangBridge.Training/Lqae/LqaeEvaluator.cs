@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using LangBridge.Data;
 using LangBridge.Training.Evaluation;
+using LangBridge.Training.Pipeline;
 using LangBridge.Training.Recipes;
 using static TorchSharp.torch;
 

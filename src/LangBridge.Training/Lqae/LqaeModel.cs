@@ -51,7 +51,7 @@ public sealed class LqaeModel : nn.Module
     }
 
     /// <summary>(Re)derives the transposed copies the tiled search reads from the quantizer's codebook.</summary>
-    private void RebuildSearchCopies()
+    internal void RebuildSearchCopies()
     {
         using var noGrad = no_grad();
         codebookT?.Dispose();
@@ -60,28 +60,6 @@ public sealed class LqaeModel : nn.Module
         codebookT = quantizer.Codebook.t().contiguous();
         coarseCodebookT = recipe.CoarseTokens > 0 ? quantizer.Codebook.narrow(0, 0, quantizer.CoarseVocabulary).t().contiguous() : null;
         codesByPositionT = quantizer.Positions > 0 ? NearestCodeSearch.CodesByPositionT(quantizer.Codebook, quantizer.Positions) : null;
-    }
-
-    /// <summary>
-    /// A trained model: built from <paramref name="recipe"/> and <paramref name="codebook"/>, weights from
-    /// <paramref name="checkpoint"/> (which must come from the same recipe), in eval mode.
-    /// </summary>
-    public static LqaeModel FromCheckpoint(LqaeRecipe recipe, Tensor codebook, string checkpoint)
-    {
-        var model = new LqaeModel(recipe, codebook);
-        try
-        {
-            Checkpoints.CheckpointStore.Load(checkpoint, model, null, "lqae", recipe.Sha256);
-            // The checkpoint's codebook is authoritative: rebuild the search's transposed copies from it.
-            model.RebuildSearchCopies();
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        model.eval();
-        return model;
     }
 
     /// <summary>Image (B, C, H, W) → latents (B, N, D), not yet normalised.</summary>

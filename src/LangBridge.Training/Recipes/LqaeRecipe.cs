@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LangBridge.Training.Kinds;
+using LangBridge.Training.Lqae;
 
 namespace LangBridge.Training.Recipes;
 
@@ -8,7 +9,7 @@ namespace LangBridge.Training.Recipes;
 /// Everything that defines an LQAE model and its training run; loaded from <c>models/*.json</c>.
 /// Unknown keys are errors, so a typo never silently falls back to a default.
 /// </summary>
-public sealed record LqaeRecipe
+public sealed record LqaeRecipe : IModelRecipe
 {
     /// <summary>Model name; names the checkpoint, report and bundle folders.</summary>
     public required string Name { get; init; }
@@ -33,10 +34,22 @@ public sealed record LqaeRecipe
 
     /// <summary>
     /// SHA-256 of the canonical JSON of everything that shapes the weights (recorded in checkpoints and
-    /// bundles). The evaluation section is left out: changing how a model is evaluated does not retrain it.
+    /// bundles). Left out: the evaluation section, the search tiles (the ids are the same whatever the
+    /// tiling), logging, checkpointing and threads, and the codebook's path — the codebook is identified by
+    /// its content hash, which checkpoints record beside this one.
     /// </summary>
     [JsonIgnore]
-    public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this with { Evaluation = new() }, Json)));
+    public string Sha256 => RecipeJson.Sha256(this with
+    {
+        Evaluation = new(),
+        Codebook = Codebook with { Path = "" },
+        Quantizer = Quantizer with { VectorTile = 0, CodeTile = 0 },
+        Training = Training with { CheckpointEvery = 0, LogEvery = 0, Threads = 0 },
+    });
+
+    /// <summary>The hash checkpoints written before <see cref="Sha256"/> left out speed knobs and paths recorded (everything but evaluation).</summary>
+    [JsonIgnore]
+    public string LegacySha256 => RecipeJson.Sha256(this with { Evaluation = new() });
 
     /// <summary>Side of the token grid, e.g. 7 for 28×28 images and a downsampling factor of 4.</summary>
     [JsonIgnore]
@@ -54,31 +67,18 @@ public sealed record LqaeRecipe
     [JsonIgnore]
     public IReadOnlyList<int> Levels => CoarseTokens > 0 ? [CoarseTokens, GridSize * GridSize] : [GridSize * GridSize];
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     /// <summary>Loads and validates a recipe; throws <see cref="RecipeException"/> naming the key at fault.</summary>
     public static LqaeRecipe Load(string path)
     {
         if (!File.Exists(path)) throw new RecipeException(path, "(file)", "recipe file not found");
-        LqaeRecipe? recipe;
-        try
-        {
-            recipe = JsonSerializer.Deserialize<LqaeRecipe>(File.ReadAllText(path), Json);
-        }
-        catch (JsonException e)
-        {
-            throw new RecipeException(path, e.Path?.TrimStart('$', '.') is { Length: > 0 } p ? p : "(root)", e.Message);
-        }
-        if (recipe is null) throw new RecipeException(path, "(root)", "empty recipe");
-        recipe.Validate(path);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses and validates a recipe's JSON text.</summary>
+    public static LqaeRecipe Parse(string json, string file)
+    {
+        var recipe = RecipeJson.Deserialize<LqaeRecipe>(json, file);
+        recipe.Validate(file);
         return recipe;
     }
 
@@ -90,9 +90,8 @@ public sealed record LqaeRecipe
             if (!ok) throw new RecipeException(file, key, message);
         }
 
-        Require(Kind == "lqae", "kind", $"expected 'lqae', got '{Kind}'");
-        Require(!string.IsNullOrWhiteSpace(Name) && Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), "name",
-            "use letters, digits, '-' or '_' (it names folders)");
+        Require(Kind == LqaeKind.KindName, "kind", $"expected '{LqaeKind.KindName}', got '{Kind}'");
+        Require(RecipeJson.IsValidName(Name), "name", "use letters, digits, '-' or '_' (it names folders)");
         Require(Data.Channels is 1 or 3, "data.channels", $"must be 1 or 3, got {Data.Channels}");
         Require(Data.ImageSize > 0, "data.imageSize", "must be positive");
         Require(Data.Std > 0, "data.std", "must be positive");
@@ -135,18 +134,12 @@ public sealed record LqaeRecipe
             }
         }
         Require(Masking.Ratio is >= 0 and < 1, "masking.ratio", $"must be in [0, 1), got {Masking.Ratio}");
-        Require(Training.Steps > 0, "training.steps", "must be positive");
-        Require(Training.DecoderSteps >= 0, "training.decoderSteps", "must be >= 0");
-        Require(Training.BatchSize > 0, "training.batchSize", "must be positive");
-        Require(Training.LearningRate > 0, "training.learningRate", "must be positive");
-        Require(Training.WarmupSteps >= 0 && Training.WarmupSteps < Training.Steps, "training.warmupSteps", "must be in [0, steps)");
-        Require(Training.CheckpointEvery > 0, "training.checkpointEvery", "must be positive");
-        Require(Training.Threads >= 0, "training.threads", "must be >= 0 (0 = all cores)");
+        Training.Validate(file);
         Require(Evaluation.FewShotEpisodes >= 1, "evaluation.fewShotEpisodes", "must be >= 1");
     }
 
-    /// <summary>The recipe as indented JSON (what <see cref="Sha256"/> hashes).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    /// <summary>The recipe as indented JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, RecipeJson.Options);
 }
 
 /// <summary>Which images and how they are normalised: <c>x = (pixel/255 − mean) / std</c>.</summary>
@@ -256,30 +249,6 @@ public sealed record DecoderSection
     public int Groups { get; init; } = 8;
     public int Depth { get; init; } = 4;
     public int Heads { get; init; } = 4;
-}
-
-/// <summary>Optimiser and schedule.</summary>
-public sealed record TrainingSection
-{
-    public int Steps { get; init; } = 3000;
-    /// <summary>
-    /// Steps after <see cref="Steps"/> that train the decoder alone on every word (no masking), the encoder
-    /// frozen: the words are final, and the decoder, trained on masked grids until then, learns to use
-    /// them all. Left out of the recipe's JSON when 0, so recipes without it keep their hash.
-    /// </summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public int DecoderSteps { get; init; }
-    /// <summary>Every optimiser step: <see cref="Steps"/> then <see cref="DecoderSteps"/>.</summary>
-    [JsonIgnore]
-    public int TotalSteps => Steps + DecoderSteps;
-    public int BatchSize { get; init; } = 128;
-    public float LearningRate { get; init; } = 2e-3f;
-    public int WarmupSteps { get; init; } = 100;
-    public float WeightDecay { get; init; } = 1e-4f;
-    public int CheckpointEvery { get; init; } = 250;
-    public int LogEvery { get; init; } = 25;
-    /// <summary>Intra-op threads (0 = all cores).</summary>
-    public int Threads { get; init; }
 }
 
 /// <summary>Held-out evaluation.</summary>
