@@ -5,14 +5,17 @@
 //   ./build.sh --target=Test            build and run every test project
 //   ./build.sh --target=Data --force    refetch the data cache
 //
-// Arguments: --configuration=Release|Debug, --recipe=models/<name>.json, --vocab-size=N,
-//            --force (refetch data), --fresh (train from scratch rather than resume)
+// Arguments: --configuration=Release|Debug, --recipe=models/<name>.json (any model kind; default: every
+//            recipe in DefaultRecipes), --vocab-size=N, --force (refetch data), --fresh (train from scratch
+//            rather than resume), --accept (Golden: write changed golden files), --retrain (Golden)
 
 using System.Xml.Linq;
 
 var target = Argument("target", "Default");
 var configuration = Argument("configuration", "Release");
-var recipe = Argument("recipe", "models/lqae-fashion.json");
+// The models the default pipeline builds, in order; each step runs for every one of them.
+var DefaultRecipes = new[] { "models/lqae-fashion.json" };
+var recipes = HasArgument("recipe") ? new[] { Argument<string>("recipe") } : DefaultRecipes;
 var vocabSize = Argument("vocab-size", 32768);
 var force = HasArgument("force");
 var fresh = HasArgument("fresh");   // train from scratch instead of resuming the recipe's last checkpoint
@@ -151,27 +154,27 @@ Task("Data")
 Task("Train")
     .Description("Trains the recipe, resuming its last checkpoint (a finished run returns at once); --fresh starts over.")
     .IsDependentOn("Data")
-    .Does(() => Langbridge($"train --recipe {recipe}" + (fresh ? "" : " --resume")));
+    .DoesForEach(() => recipes, recipe => Langbridge($"train --recipe {recipe}" + (fresh ? "" : " --resume")));
 
 Task("Evaluate")
     .Description("Held-out metrics, reconstruction sheet and few-shot prompt under artifacts/reports/<name>/.")
     .IsDependentOn("Train")
-    .Does(() => Langbridge($"evaluate --recipe {recipe}"));
+    .DoesForEach(() => recipes, recipe => Langbridge($"evaluate --recipe {recipe}"));
 
 Task("Export")
     .Description("Writes the ONNX bundle to artifacts/bundles/<name>/.")
     .IsDependentOn("Train")
-    .Does(() => Langbridge($"export --recipe {recipe}"));
+    .DoesForEach(() => recipes, recipe => Langbridge($"export --recipe {recipe}"));
 
 Task("Verify")
     .Description("Parity of the bundle against the TorchSharp model on 1,000 test images; writes parity.json.")
     .IsDependentOn("Export")
-    .Does(() => Langbridge($"verify --recipe {recipe} --images 1000"));
+    .DoesForEach(() => recipes, recipe => Langbridge($"verify --recipe {recipe} --images 1000"));
 
 Task("Golden")
-    .Description("Regenerates the golden outputs from the committed reference checkpoint and prints what changed; --retrain retrains it first.")
+    .Description("Recomputes the golden outputs from the committed reference checkpoint and prints what changed; writes them only with --accept; --retrain retrains it first.")
     .IsDependentOn("BuildCli")
-    .Does(() => Langbridge("golden" + (HasArgument("retrain") ? " --retrain" : "")));
+    .Does(() => Langbridge("golden" + (HasArgument("retrain") ? " --retrain" : "") + (HasArgument("accept") ? " --accept" : "")));
 
 Task("Pack")
     .Description("Runtime, imaging and model packages (with symbols) into artifacts/packages/.")
@@ -184,9 +187,12 @@ Task("Bench")
     .Does(() =>
 {
     Langbridge("bench quantizer");
-    var name = System.IO.Path.GetFileNameWithoutExtension(recipe);
-    if (FileExists(artifacts.CombineWithFilePath($"bundles/{name}/manifest.json"))) Langbridge($"bench runtime --recipe {recipe}");
-    else Warning($"No bundle for {name} yet: run ./build.sh first for the runtime benchmark.");
+    foreach (var recipe in recipes)
+    {
+        var name = System.IO.Path.GetFileNameWithoutExtension(recipe);
+        if (FileExists(artifacts.CombineWithFilePath($"bundles/{name}/manifest.json"))) Langbridge($"bench runtime --recipe {recipe}");
+        else Warning($"No bundle for {name} yet: run ./build.sh first for the runtime benchmark.");
+    }
 });
 
 Task("Default")
