@@ -29,6 +29,9 @@ public sealed record FetchOptions
 
     /// <summary>Also fetch GNU Unifont's glyph bitmaps (Debian package unifont, 2.6 MB), the text renderer's font. Default true.</summary>
     public bool IncludeUnifont { get; init; } = true;
+
+    /// <summary>Also fetch the WordNet 3.0 database (Debian package wordnet-base, 11 MB): class synonyms, hypernyms and glosses for captions. Default true.</summary>
+    public bool IncludeWordNet { get; init; } = true;
 }
 
 /// <summary>Outcome for one component.</summary>
@@ -87,7 +90,7 @@ public sealed partial class DataFetcher(DataLayout layout, IPackageSource source
         using var lockFile = AcquireLock();
         // Under the lock nobody else is writing: remove what an interrupted run may have left.
         try { if (Directory.Exists(layout.WorkDir)) Directory.Delete(layout.WorkDir, recursive: true); } catch (IOException) { }
-        foreach (var dir in new[] { layout.FashionMnistDir, layout.CodebookDir, layout.MnistDir, layout.UnifontDir })
+        foreach (var dir in new[] { layout.FashionMnistDir, layout.CodebookDir, layout.MnistDir, layout.UnifontDir, layout.WordNetDir })
             AtomicFile.DeleteLeftovers(dir);
         var manifest = DataManifest.Load(layout.ManifestPath);
         var results = new List<ComponentResult>
@@ -101,6 +104,8 @@ public sealed partial class DataFetcher(DataLayout layout, IPackageSource source
                 options.Force, BuildMnist, ct));
         if (options.IncludeUnifont)
             results.Add(await Ensure(manifest, UnifontComponent, new Dictionary<string, string> { ["package"] = UnifontPackage }, options.Force, BuildUnifont, ct));
+        if (options.IncludeWordNet)
+            results.Add(await Ensure(manifest, WordNetComponent, new Dictionary<string, string> { ["package"] = WordNetPackage }, options.Force, BuildWordNet, ct));
         return results;
     }
 

@@ -32,6 +32,9 @@ public sealed class DataLayout
     /// <summary>GNU Unifont's glyph bitmaps (<c>unifont.hex</c>) and their copyright file.</summary>
     public string UnifontDir => Path.Combine(Root, "unifont");
 
+    /// <summary>The WordNet 3.0 database files (<c>data.*</c>, <c>index.*</c>) and their licence.</summary>
+    public string WordNetDir => Path.Combine(Root, "wordnet");
+
     /// <summary>The whole Unifont <c>.hex</c> file.</summary>
     public string UnifontHex => Path.Combine(UnifontDir, "unifont.hex");
 

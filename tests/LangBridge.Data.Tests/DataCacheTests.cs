@@ -15,6 +15,7 @@ internal sealed class FakePackageSource(int train, int test) : IPackageSource
     public int NpmCalls { get; private set; }
     public int MnistCalls { get; private set; }
     public int UnifontCalls { get; private set; }
+    public int WordNetCalls { get; private set; }
     public int MnistPerDigit { get; set; } = 2;
     public bool Fail { get; set; }
     public bool CorruptTarball { get; set; }
@@ -40,6 +41,13 @@ internal sealed class FakePackageSource(int train, int test) : IPackageSource
             Directory.CreateDirectory(fonts);
             File.WriteAllLines(Path.Combine(fonts, "unifont.hex"), ["0020:00000000000000000000000000000000", "003F:00000000182442420408101000101000", "4E00:" + new string('0', 14) + "7FFE" + new string('0', 46)]);
             return Task.FromResult(new FetchedPackage(package, "1:15.0~test", Path.Combine(workDir, "extracted")));
+        }
+        if (package == DataFetcher.WordNetPackage)
+        {
+            WordNetCalls++;
+            var wordnet = Path.Combine(workDir, "extracted", "usr", "share", "wordnet");
+            WordNetTests.WriteDatabase(wordnet);
+            return Task.FromResult(new FetchedPackage(package, "1:3.0~test", Path.Combine(workDir, "extracted")));
         }
         DebianCalls++;
         var dir = Path.Combine(workDir, "extracted", "usr", "share", "datasets", "fashion-mnist");
@@ -102,9 +110,10 @@ public class DataCacheTests
         Assert.Equal((1, 1), (source.DebianCalls, source.NpmCalls));
         var layout = fetcher.Layout;
         var manifest = DataManifest.Load(layout.ManifestPath);
-        Assert.Equal(11, manifest.Files.Count);
+        Assert.Equal(19, manifest.Files.Count);
         Assert.Equal(1, source.MnistCalls);
         Assert.Equal(1, source.UnifontCalls);
+        Assert.Equal(1, source.WordNetCalls);
         Assert.Equal(3, File.ReadAllLines(layout.UnifontHex).Length);
         foreach (var f in manifest.Files)
         {
@@ -238,7 +247,7 @@ public class DataCacheTests
         await fetcher.FetchAsync(new FetchOptions { VocabSize = Vocab });
 
         Assert.Equal((2, 2), (source.DebianCalls, source.NpmCalls));
-        Assert.Equal(11, DataManifest.Load(fetcher.Layout.ManifestPath).Files.Count);
+        Assert.Equal(19, DataManifest.Load(fetcher.Layout.ManifestPath).Files.Count);
         Assert.Equal(2, source.MnistCalls);
     }
 
