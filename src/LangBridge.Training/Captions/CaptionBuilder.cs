@@ -1,0 +1,60 @@
+namespace LangBridge.Training.Captions;
+
+/// <summary>Which phrasings a caption may use: those training sees, or those held out for evaluation.</summary>
+public enum CaptionSplit { Train, HeldOut }
+
+/// <summary>
+/// Deterministic captions from real words: a template, one of the class's names (its name or a WordNet
+/// synonym) and the attributes measured from the pixels. Training and evaluation use disjoint templates, so a
+/// zero-shot or retrieval number measures phrasings the model never saw. The same (image, variant) always
+/// gives the same caption.
+/// </summary>
+public sealed class CaptionBuilder(IReadOnlyList<ClassWords> classes)
+{
+    /// <summary>Training templates: {n} name, {b} brightness, {s} size; "a" becomes "an" before a vowel.</summary>
+    public static readonly IReadOnlyList<string> TrainTemplates =
+        ["{n}", "a {n}", "{b} {n}", "a {s} {n}", "a {s} {b} {n}", "{n}, {b}", "photo of a {n}", "a {b} {n}"];
+
+    /// <summary>Held-out templates: evaluation only.</summary>
+    public static readonly IReadOnlyList<string> HeldOutTemplates =
+        ["the {n}", "an image of a {n}", "{n} picture", "one {b} {n}", "my {s} {n}"];
+
+    public IReadOnlyList<ClassWords> Classes => classes;
+
+    /// <summary>Caption number <paramref name="variant"/> of an image of class <paramref name="label"/>.</summary>
+    public string Caption(int label, ImageAttributes attributes, CaptionSplit split, int variant)
+    {
+        var templates = split == CaptionSplit.Train ? TrainTemplates : HeldOutTemplates;
+        var c = classes[label];
+        // Held-out captions say the class's own name: the synonyms are part of what training teaches.
+        var names = split == CaptionSplit.Train ? new[] { c.Name }.Concat(c.Synonyms).ToArray() : [c.Name];
+        uint h = Mix((uint)variant);
+        var template = templates[(int)(h % (uint)templates.Count)];
+        var name = names[(int)(Mix(h) % (uint)names.Length)];
+        return Fill(template, name, attributes.Brightness, attributes.Size);
+    }
+
+    /// <summary>The zero-shot prompts of one class: every held-out (or training) template that names only the class.</summary>
+    public IReadOnlyList<string> ClassPrompts(int label, CaptionSplit split = CaptionSplit.HeldOut) =>
+        (split == CaptionSplit.Train ? TrainTemplates : HeldOutTemplates)
+            .Where(t => !t.Contains("{b}") && !t.Contains("{s}"))
+            .Select(t => Fill(t, classes[label].Name, "", ""))
+            .ToArray();
+
+    /// <summary>A template with its slots filled and "a" before a vowel made "an".</summary>
+    public static string Fill(string template, string name, string brightness, string size)
+    {
+        var text = template.Replace("{n}", name).Replace("{b}", brightness).Replace("{s}", size);
+        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i + 1 < words.Length; i++)
+            if (words[i] is "a" or "an") words[i] = "aeiou".Contains(words[i + 1][0]) ? "an" : "a";
+        return string.Join(' ', words);
+    }
+
+    // A small integer hash (lowbias32): consecutive variants pick unrelated templates and names.
+    private static uint Mix(uint x)
+    {
+        x ^= x >> 16; x *= 0x7feb352d; x ^= x >> 15; x *= 0x846ca68b; x ^= x >> 16;
+        return x;
+    }
+}
