@@ -76,7 +76,7 @@ public sealed class ExecutionProviderTests
         using var fixture = TestBundle.Create();
         var bundle = ModelBundle.Load(fixture.Directory);
 
-        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => GraphSession.Create(
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => BundleGraph.Create(
             bundle, "encoder", new RuntimeOptions { Provider = ExecutionProvider.Cuda }, PretendGpu, [ExecutionProvider.Cuda]));
 
         Assert.True(e.InnerException is EntryPointNotFoundException or OnnxRuntimeException, e.InnerException?.GetType().Name);
@@ -89,7 +89,7 @@ public sealed class ExecutionProviderTests
         using var fixture = TestBundle.Create();
         var bundle = ModelBundle.Load(fixture.Directory);
 
-        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => GraphSession.Create(
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => BundleGraph.Create(
             bundle, "encoder", new RuntimeOptions { Provider = ExecutionProvider.TensorRt }, PretendGpu, [ExecutionProvider.TensorRt]));
 
         Assert.IsType<OnnxRuntimeException>(e.InnerException);
@@ -105,13 +105,13 @@ public sealed class ExecutionProviderTests
         var options = new RuntimeOptions { Log = log.Add };
 
         var candidates = ExecutionProviders.Candidates(ExecutionProvider.Auto, PretendGpu, log.Add);
-        using var session = GraphSession.Create(bundle, "encoder", options, PretendGpu, candidates);
+        using var session = BundleGraph.Create(bundle, "encoder", options, PretendGpu, candidates);
 
         Assert.Equal([ExecutionProvider.TensorRt, ExecutionProvider.Cuda, ExecutionProvider.Cpu], candidates);
-        Assert.Equal(ExecutionProvider.Cpu, session.Choice.Provider);
-        Assert.StartsWith("Auto fell back to Cpu", session.Choice.Reason);
-        Assert.Contains("TensorRt failed", session.Choice.Reason);
-        Assert.Contains("Cuda failed", session.Choice.Reason);
+        Assert.Equal(ExecutionProvider.Cpu, session.Provider.Provider);
+        Assert.StartsWith("Auto fell back to Cpu", session.Provider.Reason);
+        Assert.Contains("TensorRt failed", session.Provider.Reason);
+        Assert.Contains("Cuda failed", session.Provider.Reason);
         Assert.Contains(log, l => l.StartsWith("Auto: TensorRt failed") && l.EndsWith("trying Cuda."));
     }
 

@@ -18,7 +18,7 @@ public sealed class NativeErrorTests
     [Fact]
     public void An_opset_the_native_library_refuses_becomes_UnsupportedOpsetException()
     {
-        var error = NativeErrors.SessionFailed("encoder.onnx", LoadError(RuntimeSupport.MaxOpset + 1, 8));
+        var error = OnnxRuntimeErrors.SessionFailed("encoder.onnx", LoadError(RuntimeSupport.MaxOpset + 1, 8));
 
         var e = Assert.IsType<UnsupportedOpsetException>(error);
         Assert.Equal(RuntimeSupport.MaxOpset + 1, e.Requested);
@@ -29,7 +29,7 @@ public sealed class NativeErrorTests
     [Fact]
     public void An_ir_version_the_native_library_refuses_becomes_UnsupportedOpsetException()
     {
-        var error = NativeErrors.SessionFailed("decoder.onnx", LoadError(17, RuntimeSupport.MaxIrVersion + 1));
+        var error = OnnxRuntimeErrors.SessionFailed("decoder.onnx", LoadError(17, RuntimeSupport.MaxIrVersion + 1));
 
         var e = Assert.IsType<UnsupportedOpsetException>(error);
         Assert.Equal("IR version", e.What);
@@ -58,7 +58,7 @@ public sealed class NativeErrorTests
         model.Output("y", false, 1);
         var native = Assert.Throws<OnnxRuntimeException>(() => new InferenceSession(model.ToBytes()).Dispose());
 
-        var e = Assert.IsType<InferenceException>(NativeErrors.SessionFailed("quantizer.onnx", native));
+        var e = Assert.IsType<InferenceException>(OnnxRuntimeErrors.SessionFailed("quantizer.onnx", native));
 
         Assert.Equal("quantizer.onnx", e.File);
         Assert.Same(native, e.InnerException);

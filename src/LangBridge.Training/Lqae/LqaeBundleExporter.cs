@@ -42,8 +42,9 @@ public static class LqaeBundleExporter
         decoder.Save(Path.Combine(folder, DecoderFile));
         AtomicFile.WriteAllText(Path.Combine(folder, VocabularyFile), string.Concat(vocabulary.Select(w => w + "\n")));
 
-        TensorSpec Spec(string name, string dtype, params long[] dims) =>
-            new() { Name = name, Dtype = dtype, Shape = [TensorDimension.Batch, .. dims.Select(TensorDimension.Fixed)] };
+        // Bundle format v2: every tensor says what it holds, so ImageTokenizer finds it by meaning.
+        TensorSpec Spec(string name, string dtype, string meaning, params long[] dims) =>
+            new() { Name = name, Dtype = dtype, Meaning = meaning, Shape = [TensorDimension.Batch, .. dims.Select(TensorDimension.Fixed)] };
         var manifest = new BundleManifest
         {
             Name = r.Name,
@@ -65,13 +66,21 @@ public static class LqaeBundleExporter
             },
             Graphs = new Dictionary<string, GraphSpec>
             {
-                ["encoder"] = new() { File = EncoderFile, Inputs = [Spec("image", "float32", c, s, s)], Outputs = [Spec("latents", "float32", n, d)] },
+                ["encoder"] = new()
+                {
+                    File = EncoderFile, Inputs = [Spec("image", TensorDtype.Float32, TensorMeaning.Image, c, s, s)],
+                    Outputs = [Spec("latents", TensorDtype.Float32, TensorMeaning.Latents, n, d)],
+                },
                 ["quantizer"] = new()
                 {
-                    File = QuantizerFile, Inputs = [Spec("latents", "float32", n, d)],
-                    Outputs = [Spec("token_ids", "int64", n), Spec("codes", "float32", n, d)],
+                    File = QuantizerFile, Inputs = [Spec("latents", TensorDtype.Float32, TensorMeaning.Latents, n, d)],
+                    Outputs = [Spec("token_ids", TensorDtype.Int64, TensorMeaning.TokenIds, n), Spec("codes", TensorDtype.Float32, TensorMeaning.Codes, n, d)],
                 },
-                ["decoder"] = new() { File = DecoderFile, Inputs = [Spec("token_ids", "int64", n)], Outputs = [Spec("image", "float32", c, s, s)] },
+                ["decoder"] = new()
+                {
+                    File = DecoderFile, Inputs = [Spec("token_ids", TensorDtype.Int64, TensorMeaning.TokenIds, n)],
+                    Outputs = [Spec("image", TensorDtype.Float32, TensorMeaning.Image, c, s, s)],
+                },
             },
         };
         var sealedManifest = BundleWriter.Seal(folder, manifest);
