@@ -30,6 +30,9 @@ public sealed class ExecutionProviderUnavailableException : LangBridgeException
     /// <summary>What is missing: the provider in the native library, its CUDA/TensorRT libraries, a device, or the native library itself.</summary>
     public ProviderProblem Problem { get; }
 
+    /// <summary>The shared library that could not be found (e.g. <c>libcublasLt.so.13</c>) when <see cref="Problem"/> is <see cref="ProviderProblem.LibrariesMissing"/>.</summary>
+    public string? MissingLibrary { get; init; }
+
     /// <summary>The NuGet package that brings the missing provider.</summary>
     public string PackageHint { get; }
 }

@@ -99,14 +99,17 @@ public static partial class OnnxRuntimeErrors
         }
 
         var detail = FirstLine(cause?.Message);
+        var missing = MissingLibraryPattern().Match(cause?.Message ?? string.Empty) is { Success: true } found
+            ? (found.Groups[1].Success ? found.Groups[1].Value : found.Groups[2].Value)
+            : null;
         var (problem, what) = cause switch
         {
             EntryPointNotFoundException => (ProviderProblem.NotInNativeLibrary, $"this native library build lacks it ({detail}); reference {ExecutionProviders.GpuPackage}"),
             _ when detail.Contains("not enabled in this build", StringComparison.OrdinalIgnoreCase) =>
                 (ProviderProblem.NotInNativeLibrary, $"this native library build lacks it ({detail}); reference {ExecutionProviders.GpuPackage}"),
-            _ when MissingLibraryPattern().Match(cause?.Message ?? string.Empty) is { Success: true } lib =>
+            _ when missing is not null =>
                 (ProviderProblem.LibrariesMissing,
-                 $"the shared library {(lib.Groups[1].Success ? lib.Groups[1].Value : lib.Groups[2].Value)} cannot be found, so the {(requested == ExecutionProvider.TensorRt ? "TensorRT/CUDA" : "CUDA")} libraries are missing. " +
+                 $"the shared library {missing} cannot be found, so the {(requested == ExecutionProvider.TensorRt ? "TensorRT/CUDA" : "CUDA")} libraries are missing. " +
                  $"Install {prerequisites} and put them on the library path (LD_LIBRARY_PATH on Linux, PATH on Windows)"),
             _ when NoDevicePattern().IsMatch(cause?.Message ?? string.Empty) =>
                 (ProviderProblem.NoDevice, $"no CUDA device is visible ({detail}). Check the NVIDIA driver, CUDA_VISIBLE_DEVICES and RuntimeOptions.CudaDeviceId"),
@@ -116,7 +119,10 @@ public static partial class OnnxRuntimeErrors
         return new ExecutionProviderUnavailableException(requested, available, ExecutionProviders.GpuPackage,
             $"Execution provider {requested} ({name}) is listed by the loaded ONNX Runtime but failed to start: {what}; " +
             "or use ExecutionProvider.Auto to fall back to the CPU.",
-            cause, problem);
+            cause, problem)
+        {
+            MissingLibrary = problem == ProviderProblem.LibrariesMissing ? missing : null,
+        };
     }
 
     /// <summary>No ONNX Runtime native library could be loaded at all.</summary>
@@ -151,6 +157,15 @@ public static partial class OnnxRuntimeErrors
             throw ProviderUnavailable(provider, available, e);
         }
     }
+
+    /// <summary>A short account of why a provider could not be used, for logs (e.g. Auto's fallback).</summary>
+    internal static string Summary(ExecutionProviderUnavailableException e) => e.Problem switch
+    {
+        ProviderProblem.LibrariesMissing => $"{e.MissingLibrary} is missing: install {(e.Requested == ExecutionProvider.TensorRt ? ExecutionProviders.TensorRtPrerequisites : ExecutionProviders.CudaPrerequisites)} on the library path",
+        ProviderProblem.NotInNativeLibrary => $"not in this ONNX Runtime native library; reference {ExecutionProviders.GpuPackage}",
+        ProviderProblem.NoDevice => $"no CUDA device is visible ({FirstLine(e.InnerException?.Message)})",
+        _ => FirstLine(e.InnerException?.Message ?? e.Message),
+    };
 
     private static string FirstLine(string? text) =>
         text is null ? "no details" : text.Split('\n', 2)[0].Trim();

@@ -81,16 +81,27 @@ public sealed class BundleGraph : IDisposable
             bundle.GetGraph(role); // an unknown role fails before any session exists
         }
 
-        var available = ExecutionProviders.Available();
+        return OpenAll(bundle, roles, options, ExecutionProviders.Available());
+    }
+
+    /// <summary><see cref="OpenAll(ModelBundle, IReadOnlyList{string}, RuntimeOptions?)"/> with the provider list given (tests pretend GPU providers).</summary>
+    internal static IReadOnlyList<BundleGraph> OpenAll(ModelBundle bundle, IReadOnlyList<string> roles, RuntimeOptions options, IReadOnlyList<string> available)
+    {
         var candidates = ExecutionProviders.Candidates(options.Provider, available, options.Log);
         var created = new List<BundleGraph>(roles.Count);
+        BundleGraph? first = null;
         try
         {
             foreach (var role in roles)
             {
-                var graph = Create(bundle, role, options, available, candidates);
+                var graph = Create(bundle, role, options, available, candidates, first);
                 created.Add(graph);
-                candidates = candidates.SkipWhile(c => c != graph.Provider.Provider).ToArray();
+                if (first is null)
+                {
+                    var remaining = candidates.SkipWhile(c => c != graph.Provider.Provider).ToArray();
+                    first = remaining.Length < candidates.Count ? graph : null; // later graphs skip what failed here: say so
+                    candidates = remaining;
+                }
             }
 
             return created;
@@ -108,7 +119,7 @@ public sealed class BundleGraph : IDisposable
     /// an explicitly requested provider that fails throws.
     /// </summary>
     internal static BundleGraph Create(ModelBundle bundle, string role, RuntimeOptions options,
-        IReadOnlyList<string> available, IReadOnlyList<ExecutionProvider> candidates)
+        IReadOnlyList<string> available, IReadOnlyList<ExecutionProvider> candidates, BundleGraph? landedFirst = null)
     {
         var spec = bundle.GetGraph(role);
         var model = bundle.ReadVerifiedBytes(spec.File);
@@ -153,7 +164,9 @@ public sealed class BundleGraph : IDisposable
                         : OnnxRuntimeErrors.ProviderUnavailable(provider, available, e);
                 }
 
-                var reason = Reason(options.Provider, provider, available, skipped);
+                var reason = landedFirst is not null && skipped.Count == 0 && options.Provider == ExecutionProvider.Auto
+                    ? $"Auto stays on {provider}, where graph \"{landedFirst.Role}\" landed ({landedFirst.Provider.Reason})"
+                    : Reason(options.Provider, provider, available, skipped);
                 var choice = new ProviderChoice(provider, reason);
                 options.Log?.Invoke($"{role} ({spec.File}) runs on {provider}: {reason}.");
                 var graph = new BundleGraph(role, spec, session, choice, owned);
@@ -163,7 +176,7 @@ public sealed class BundleGraph : IDisposable
             catch (ExecutionProviderUnavailableException e) when (i < candidates.Count - 1)
             {
                 DisposeAll(owned);
-                var why = $"{provider} failed ({e.InnerException?.Message.Split('\n', 2)[0] ?? e.Message})";
+                var why = $"{provider} failed ({OnnxRuntimeErrors.Summary(e)})";
                 skipped.Add(why);
                 options.Log?.Invoke($"Auto: {why}; trying {candidates[i + 1]}.");
             }
