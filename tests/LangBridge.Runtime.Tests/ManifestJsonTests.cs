@@ -44,6 +44,32 @@ public sealed class ManifestJsonTests
     }
 
     [Fact]
+    public void The_examples_of_the_format_document_parse()
+    {
+        // docs/bundle-format.md's JSON blocks, elided hashes ("…") filled in: the document must not drift from the reader.
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "LangBridge.slnx")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("LangBridge.slnx not found above the test assembly.");
+        }
+
+        var doc = File.ReadAllText(Path.Combine(root, "docs", "bundle-format.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(doc, "```json\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value.Replace("\"…\"", $"\"{new string('0', 64)}\"")).ToList();
+
+        Assert.Equal(2, blocks.Count);
+        var lqae = ManifestJson.Parse(blocks[0]);
+        var text = ManifestJson.Parse(blocks[1]);
+
+        Assert.Equal(2, lqae.FormatVersion);
+        Assert.Equal(TensorMeaning.Codes, lqae.Graphs["quantizer"].FindOutput(TensorMeaning.Codes)!.Name);
+        Assert.Null(text.Image);
+        Assert.Equal(["text_encoder.onnx.data"], text.Graphs["text_encoder"].ExternalData);
+        Assert.Equal(AssetType.Vocabulary, text.Assets!["text_vocabulary"].Type);
+        Assert.Equal([TensorDimension.Batch, TensorDimension.Sequence, 384], text.Graphs["text_encoder"].Outputs[0].Shape);
+    }
+
+    [Fact]
     public void The_version_1_example_parses_with_lqae_meanings_inferred()
     {
         // The example of the version 1 format document with its elided hashes filled in.

@@ -27,7 +27,7 @@ public static class ExecutionProviders
     /// What the CUDA provider of <see cref="GpuPackage"/> 1.31 needs on the machine (its native
     /// library links libcudart.so.13 and libcublas.so.13; cuDNN is loaded at run time).
     /// </summary>
-    public const string CudaPrerequisites = "an NVIDIA driver for CUDA 13, the CUDA 13.x runtime (cudart, cuBLAS, cuRAND, cuFFT) and cuDNN 9";
+    public const string CudaPrerequisites = "an NVIDIA driver for CUDA 13, the CUDA 13.x runtime (cudart, cuBLAS, cuBLASLt, cuRAND) and cuDNN 9";
 
     /// <summary>What the TensorRT provider of <see cref="GpuPackage"/> 1.31 needs (libnvinfer.so.10, libnvonnxparser.so.10, libcudnn.so.9).</summary>
     public const string TensorRtPrerequisites = CudaPrerequisites + ", and TensorRT 10 (nvinfer, nvonnxparser)";
