@@ -71,6 +71,27 @@ public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper outp
     }
 
     [Fact]
+    public void The_cli_exports_a_version_2_bundle_whose_seal_survives_a_rewritten_parity_report()
+    {
+        // export seals, verify writes parity.json afterwards (here: twice, as a rerun would), the bundle still loads.
+        var copy = Path.Combine(packed.Temp, "parity-rewrite", "lqae-reference");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(packed.BundleDir))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(copy, BundleManifest.ParityReportFile), "{ \"passed\": false }");
+        Assert.NotNull(ModelBundle.Load(copy));
+        File.WriteAllText(Path.Combine(copy, BundleManifest.ParityReportFile), "{ \"passed\": true }");
+
+        var bundle = ModelBundle.Load(copy);
+
+        Assert.Equal(2, bundle.Manifest.FormatVersion);
+        Assert.DoesNotContain(bundle.Manifest.Files, f => f.Path == BundleManifest.ParityReportFile);
+        Assert.Equal("latents", bundle.GetGraph("encoder").FindOutput(TensorMeaning.Latents)?.Name);
+        Assert.NotNull(bundle.GetGraph("quantizer").FindOutput(TensorMeaning.TokenIds));
+        Assert.NotNull(bundle.GetGraph("decoder").FindOutput(TensorMeaning.Image));
+    }
+
+    [Fact]
     public void Model_package_carries_the_bundle_as_content_copied_to_the_output_and_depends_on_the_same_runtime()
     {
         output.WriteLine(packed.Log);

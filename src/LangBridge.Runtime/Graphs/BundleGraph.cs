@@ -266,9 +266,17 @@ public sealed class BundleGraph : IDisposable
 
             // The collection's values move into the tensors, which free them one by one.
             var tensors = new GraphTensor[values.Count];
-            for (var i = 0; i < tensors.Length; i++)
+            try
             {
-                tensors[i] = GraphTensor.Own(names[i], values[i]);
+                for (var i = 0; i < tensors.Length; i++)
+                {
+                    tensors[i] = GraphTensor.Own(names[i], values[i]);
+                }
+            }
+            catch
+            {
+                values.Dispose();
+                throw;
             }
 
             return new GraphOutputs(Role, tensors);
