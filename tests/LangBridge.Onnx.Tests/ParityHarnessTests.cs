@@ -121,14 +121,19 @@ public class ParityHarnessTests
     [Fact]
     public void OrtErrors_AreTranslatedToTypedExceptions()
     {
-        var load = Assert.Throws<OnnxModelLoadException>(() => new OrtRunner([1, 2, 3, 4], Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL, "garbage"));
+        // One translation for the whole repository: the runtime's typed exceptions, all LangBridgeException.
+        var load = Assert.Throws<LangBridge.Runtime.InferenceException>(() => new OrtRunner([1, 2, 3, 4], Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL, "garbage"));
         Assert.Contains("garbage", load.Message);
+        Assert.Equal("garbage", load.File);
+        Assert.Equal(LangBridge.Runtime.InferenceStage.Load, load.Stage);
 
         using var runner = new OrtRunner(ArgMaxGraph(), Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL, "argmax");
-        var run = Assert.Throws<OnnxInferenceException>(() => runner.Run([randn(2, 5, 8)]));   // wrong static dim
+        var run = Assert.Throws<LangBridge.Runtime.InferenceException>(() => runner.Run([randn(2, 5, 8)]));   // wrong static dim
         Assert.Contains("argmax", run.Message);
+        Assert.Equal(LangBridge.Runtime.InferenceStage.Run, run.Stage);
         Assert.NotNull(run.OrtErrorCode);
-        Assert.Throws<OnnxInferenceException>(() => runner.Run([randn(2, 4, 8), randn(2, 4, 8)]));
+        Assert.IsAssignableFrom<LangBridge.Runtime.LangBridgeException>(run);
+        Assert.Throws<LangBridge.Runtime.InputShapeException>(() => runner.Run([randn(2, 4, 8), randn(2, 4, 8)]));
     }
 }
 

@@ -168,12 +168,15 @@ public sealed class BundleLoadingTests
     public void An_unknown_format_version_is_refused()
     {
         using var fixture = TestBundle.Create();
-        fixture.EditManifestJson(m => m["formatVersion"] = 2);
+        fixture.EditManifestJson(m => m["formatVersion"] = 3);
 
         var e = Assert.Throws<UnsupportedFormatVersionException>(() => ModelBundle.Load(fixture.Directory));
-        Assert.Equal(2, e.FormatVersion);
-        Assert.Equal(1, e.SupportedVersion);
-        Assert.Contains("formatVersion 2", e.Message);
+        Assert.Equal(3, e.FormatVersion);
+        Assert.Equal(2, e.SupportedVersion);
+        Assert.Equal([1, 2], e.SupportedVersions);
+        Assert.Contains("formatVersion 3", e.Message);
+        Assert.Contains("re-export the bundle", e.Message);
+        Assert.Contains("upgrade the LangBridge.Runtime package", e.Message);
     }
 
     [Fact]

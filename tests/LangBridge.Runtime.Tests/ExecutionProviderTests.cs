@@ -76,11 +76,12 @@ public sealed class ExecutionProviderTests
         using var fixture = TestBundle.Create();
         var bundle = ModelBundle.Load(fixture.Directory);
 
-        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => GraphSession.Create(
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => BundleGraph.Create(
             bundle, "encoder", new RuntimeOptions { Provider = ExecutionProvider.Cuda }, PretendGpu, [ExecutionProvider.Cuda]));
 
         Assert.True(e.InnerException is EntryPointNotFoundException or OnnxRuntimeException, e.InnerException?.GetType().Name);
         Assert.Contains("failed to start", e.Message);
+        Assert.Equal(ProviderProblem.NotInNativeLibrary, e.Problem); // the CPU build has no CUDA entry points
     }
 
     [Fact]
@@ -89,7 +90,7 @@ public sealed class ExecutionProviderTests
         using var fixture = TestBundle.Create();
         var bundle = ModelBundle.Load(fixture.Directory);
 
-        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => GraphSession.Create(
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => BundleGraph.Create(
             bundle, "encoder", new RuntimeOptions { Provider = ExecutionProvider.TensorRt }, PretendGpu, [ExecutionProvider.TensorRt]));
 
         Assert.IsType<OnnxRuntimeException>(e.InnerException);
@@ -105,14 +106,36 @@ public sealed class ExecutionProviderTests
         var options = new RuntimeOptions { Log = log.Add };
 
         var candidates = ExecutionProviders.Candidates(ExecutionProvider.Auto, PretendGpu, log.Add);
-        using var session = GraphSession.Create(bundle, "encoder", options, PretendGpu, candidates);
+        using var session = BundleGraph.Create(bundle, "encoder", options, PretendGpu, candidates);
 
         Assert.Equal([ExecutionProvider.TensorRt, ExecutionProvider.Cuda, ExecutionProvider.Cpu], candidates);
-        Assert.Equal(ExecutionProvider.Cpu, session.Choice.Provider);
-        Assert.StartsWith("Auto fell back to Cpu", session.Choice.Reason);
-        Assert.Contains("TensorRt failed", session.Choice.Reason);
-        Assert.Contains("Cuda failed", session.Choice.Reason);
+        Assert.Equal(ExecutionProvider.Cpu, session.Provider.Provider);
+        Assert.StartsWith("Auto fell back to Cpu", session.Provider.Reason);
+        Assert.Contains("TensorRt failed", session.Provider.Reason);
+        Assert.Contains("Cuda failed", session.Provider.Reason);
         Assert.Contains(log, l => l.StartsWith("Auto: TensorRt failed") && l.EndsWith("trying Cuda."));
+    }
+
+    [Fact]
+    public void Graphs_opened_after_a_fallback_say_where_the_first_one_landed_and_why()
+    {
+        using var fixture = TestBundle.Create();
+        var log = new List<string>();
+
+        var graphs = BundleGraph.OpenAll(ModelBundle.Load(fixture.Directory), ["encoder", "quantizer"], new RuntimeOptions { Log = log.Add }, PretendGpu);
+        try
+        {
+            Assert.StartsWith("Auto fell back to Cpu", graphs[0].Provider.Reason);
+            Assert.StartsWith("Auto stays on Cpu, where graph \"encoder\" landed (Auto fell back to Cpu", graphs[1].Provider.Reason);
+            Assert.Equal(2, log.Count(l => l.StartsWith("Auto: ", StringComparison.Ordinal))); // the GPUs are tried once, for the first graph
+        }
+        finally
+        {
+            foreach (var graph in graphs)
+            {
+                graph.Dispose();
+            }
+        }
     }
 
     [Fact]
@@ -122,6 +145,57 @@ public sealed class ExecutionProviderTests
 
         Assert.Equal("image:1x1x4x4", ExecutionProviders.TensorRtProfile(manifest.Graphs["encoder"], 1));
         Assert.Equal("token_ids:64x4", ExecutionProviders.TensorRtProfile(manifest.Graphs["decoder"], 64));
+    }
+
+    [Fact]
+    public void TensorRt_options_carry_fp16_the_engine_cache_folder_and_the_device()
+    {
+        var graph = TestBundle.Manifest().Graphs["encoder"];
+        var options = new RuntimeOptions
+        {
+            Provider = ExecutionProvider.TensorRt, TensorRtFp16 = true, TensorRtEngineCacheFolder = "/var/cache/trt", CudaDeviceId = 1,
+            TensorRtWorkspaceBytes = 1 << 30, TensorRtMaxBatch = 8,
+        };
+
+        var settings = ExecutionProviders.TensorRtProviderOptions(options, graph);
+
+        Assert.Equal("1", settings["trt_fp16_enable"]);
+        Assert.Equal("1", settings["trt_engine_cache_enable"]);
+        Assert.Equal("/var/cache/trt", settings["trt_engine_cache_path"]);
+        Assert.Equal("1", settings["device_id"]);
+        Assert.Equal("1073741824", settings["trt_max_workspace_size"]);
+        Assert.Equal("image:1x1x4x4", settings["trt_profile_min_shapes"]);
+        Assert.Equal("image:8x1x4x4", settings["trt_profile_max_shapes"]);
+    }
+
+    [Fact]
+    public void TensorRt_defaults_leave_fp16_off_and_no_engine_cache()
+    {
+        var settings = ExecutionProviders.TensorRtProviderOptions(RuntimeOptions.Default);
+
+        Assert.Equal("0", settings["trt_fp16_enable"]);
+        Assert.False(settings.ContainsKey("trt_engine_cache_enable"));
+        Assert.False(settings.ContainsKey("trt_profile_min_shapes"));
+    }
+
+    [Fact]
+    public void No_TensorRt_profile_is_made_for_a_graph_with_a_sequence_dimension()
+    {
+        // Only batch's range is known (1 … TensorRtMaxBatch); a sequence's is not, so TensorRT picks shapes as it meets them.
+        var graph = TextBundle.Manifest().Graphs[TextBundle.Role];
+
+        var settings = ExecutionProviders.TensorRtProviderOptions(new RuntimeOptions { TensorRtMaxBatch = 4 }, graph);
+
+        Assert.False(settings.ContainsKey("trt_profile_min_shapes"));
+    }
+
+    [Fact]
+    public void Cuda_options_carry_the_device_and_memory_limit()
+    {
+        var settings = ExecutionProviders.CudaProviderOptions(new RuntimeOptions { CudaDeviceId = 2, GpuMemoryLimitBytes = 1_000_000 });
+
+        Assert.Equal("2", settings["device_id"]);
+        Assert.Equal("1000000", settings["gpu_mem_limit"]);
     }
 
     [Fact]

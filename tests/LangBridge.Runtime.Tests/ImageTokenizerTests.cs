@@ -305,7 +305,7 @@ public sealed class ImageTokenizerTests : IDisposable
     {
         using var fixture = TestBundle.Create(m => m with
         {
-            Image = m.Image with { Height = 2, Width = 8 },
+            Image = m.Image! with { Height = 2, Width = 8 },
             Graphs = new Dictionary<string, GraphSpec>(m.Graphs)
             {
                 ["encoder"] = m.Graphs["encoder"] with { Inputs = [m.Graphs["encoder"].Inputs[0] with { Shape = ["batch", 1, 2, 8] }] },

@@ -12,7 +12,11 @@ public sealed class ManifestJsonTests
         var json = JsonNode.Parse(File.ReadAllText(fixture.PathOf("manifest.json")))!;
 
         Assert.Equal("langbridge-bundle", (string)json["format"]!);
-        Assert.Equal(1, (int)json["formatVersion"]!);
+        Assert.Equal(2, (int)json["formatVersion"]!);
+        Assert.Equal("image", (string)json["graphs"]!["encoder"]!["inputs"]![0]!["meaning"]!);
+        Assert.Equal("token_ids", (string)json["graphs"]!["quantizer"]!["outputs"]![0]!["meaning"]!);
+        Assert.Null(json["assets"]);                  // no assets: the property is omitted
+        Assert.Null(json["graphs"]!["encoder"]!["externalData"]);
         Assert.Equal(17, (int)json["opset"]!);
         Assert.Equal(8, (int)json["irVersion"]!);
         Assert.Equal(4, (int)json["tokens"]!["perImage"]!);
@@ -40,9 +44,35 @@ public sealed class ManifestJsonTests
     }
 
     [Fact]
-    public void The_documented_example_parses()
+    public void The_examples_of_the_format_document_parse()
     {
-        // The example from docs/bundle-format.md with its elided hashes filled in.
+        // docs/bundle-format.md's JSON blocks, elided hashes ("…") filled in: the document must not drift from the reader.
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "LangBridge.slnx")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("LangBridge.slnx not found above the test assembly.");
+        }
+
+        var doc = File.ReadAllText(Path.Combine(root, "docs", "bundle-format.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(doc, "```json\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value.Replace("\"…\"", $"\"{new string('0', 64)}\"")).ToList();
+
+        Assert.Equal(2, blocks.Count);
+        var lqae = ManifestJson.Parse(blocks[0]);
+        var text = ManifestJson.Parse(blocks[1]);
+
+        Assert.Equal(2, lqae.FormatVersion);
+        Assert.Equal(TensorMeaning.Codes, lqae.Graphs["quantizer"].FindOutput(TensorMeaning.Codes)!.Name);
+        Assert.Null(text.Image);
+        Assert.Equal(["text_encoder.onnx.data"], text.Graphs["text_encoder"].ExternalData);
+        Assert.Equal(AssetType.Vocabulary, text.Assets!["text_vocabulary"].Type);
+        Assert.Equal([TensorDimension.Batch, TensorDimension.Sequence, 384], text.Graphs["text_encoder"].Outputs[0].Shape);
+    }
+
+    [Fact]
+    public void The_version_1_example_parses_with_lqae_meanings_inferred()
+    {
+        // The example of the version 1 format document with its elided hashes filled in.
         const string example = """
         {
           "format": "langbridge-bundle", "formatVersion": 1, "name": "lqae-fashion", "kind": "lqae",
@@ -62,10 +92,16 @@ public sealed class ManifestJsonTests
 
         Assert.Equal(49, manifest.Tokens!.PerImage);
         Assert.Equal([TensorDimension.Batch, 49, 100], manifest.Graphs["encoder"].Outputs[0].Shape);
+        Assert.Equal(1, manifest.FormatVersion);
+        Assert.Equal(TensorMeaning.Image, manifest.Graphs["encoder"].Inputs[0].Meaning);
+        Assert.Equal(TensorMeaning.Latents, manifest.Graphs["encoder"].Outputs[0].Meaning);
     }
 
     [Theory]
-    [InlineData("symbolic dimension other than batch")]
+    [InlineData("symbolic dimension that is not a lower-case identifier")]
+    [InlineData("malformed meaning")]
+    [InlineData("parity.json listed")]
+    [InlineData("duplicate input name")]
     [InlineData("upper-case hash")]
     [InlineData("mean per channel")]
     [InlineData("zero std")]
@@ -80,7 +116,10 @@ public sealed class ManifestJsonTests
         var json = JsonNode.Parse(File.ReadAllText(fixture.PathOf("manifest.json")))!.AsObject();
         Action<JsonObject> edit = violation switch
         {
-            "symbolic dimension other than batch" => m => m["graphs"]!["encoder"]!["inputs"]![0]!["shape"]![0] = "time",
+            "symbolic dimension that is not a lower-case identifier" => m => m["graphs"]!["encoder"]!["inputs"]![0]!["shape"]![0] = "Batch Size",
+            "malformed meaning" => m => m["graphs"]!["encoder"]!["inputs"]![0]!["meaning"] = "Image",
+            "parity.json listed" => m => m["files"]!.AsArray().Add(new JsonObject { ["path"] = "parity.json", ["sha256"] = new string('0', 64), ["bytes"] = 1 }),
+            "duplicate input name" => m => m["graphs"]!["quantizer"]!["outputs"]![1]!["name"] = "token_ids",
             "upper-case hash" => m => m["files"]![0]!["sha256"] = m["files"]![0]!["sha256"]!.GetValue<string>().ToUpperInvariant(),
             "mean per channel" => m => m["image"]!["mean"] = new JsonArray(0.5, 0.5),
             "zero std" => m => m["image"]!["std"] = new JsonArray(0),
@@ -113,8 +152,8 @@ public sealed class ManifestJsonTests
         using var fixture = TestBundle.Create();
         var before = File.ReadAllText(fixture.PathOf("manifest.json"));
 
-        Assert.Throws<BundleFormatException>(() => BundleWriter.Seal(fixture.Directory, TestBundle.Manifest() with { FormatVersion = 2 }));
-        Assert.Throws<BundleFormatException>(() => BundleWriter.Seal(fixture.Directory, TestBundle.Manifest() with { Image = TestBundle.Manifest().Image with { Std = [0f] } }));
+        Assert.Throws<BundleFormatException>(() => BundleWriter.Seal(fixture.Directory, TestBundle.Manifest() with { FormatVersion = 1 })); // writers write v2 only
+        Assert.Throws<BundleFormatException>(() => BundleWriter.Seal(fixture.Directory, TestBundle.Manifest() with { Image = TestBundle.Manifest().Image! with { Std = [0f] } }));
         Assert.Equal(before, File.ReadAllText(fixture.PathOf("manifest.json"))); // nothing half-written
     }
 

@@ -12,7 +12,8 @@ namespace LangBridge.Samples.Tests;
 /// The packages as users get them: the lean runtime's dependencies and size, the model package's layout,
 /// and the sample consumer (samples/LangBridge.Sample) built from the packed packages reproducing the golden ids.
 /// </summary>
-public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper output) : IClassFixture<PackedPackages>
+[Collection(PackedCollection.Name)]
+public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper output)
 {
     private const string ManagedOnnxRuntime = "Microsoft.ML.OnnxRuntime.Managed";
     private const long MaxRuntimeAssemblyBytes = 200 * 1024;
@@ -40,7 +41,8 @@ public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper outp
         }
 
         // One set of dependency groups: one group per target framework of lib/, nothing outside groups,
-        // and in every group exactly one package: the managed ONNX Runtime at the repository's version.
+        // and in every group exactly one package: the managed ONNX Runtime at the repository's version range,
+        // which both the CPU native package (1.31.1) and the GPU ones (1.31.0) satisfy.
         var dependencies = Child(metadata, "dependencies");
         Assert.NotNull(dependencies);
         Assert.DoesNotContain(dependencies.Elements(), e => e.Name.LocalName != "group");
@@ -48,6 +50,10 @@ public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper outp
         var groupFrameworks = groups.Select(g => (string?)g.Attribute("targetFramework") ?? "").ToList();
         Assert.Equal(libFrameworks.Keys.Order(StringComparer.Ordinal), groupFrameworks.Order(StringComparer.Ordinal));
         var expectedVersion = CentralVersion(packed.Root, ManagedOnnxRuntime);
+        Assert.Equal("[1.31.0, 2.0.0)", expectedVersion);
+        Assert.True(RangeAdmits(expectedVersion, new Version(1, 31, 0)) && RangeAdmits(expectedVersion, new Version(1, 31, 1)),
+            $"{expectedVersion} must admit the GPU packages' 1.31.0 and the CPU package's 1.31.1");
+        Assert.False(RangeAdmits(expectedVersion, new Version(2, 0, 0)));
         foreach (var group in groups)
         {
             var packages = group.Elements().Where(e => e.Name.LocalName == "dependency")
@@ -62,6 +68,27 @@ public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper outp
         Assert.Equal("MIT", Child(metadata, "license")?.Value);
         Assert.NotNull(Child(metadata, "repository"));
         Assert.True(File.Exists(Path.ChangeExtension(path, ".snupkg")), "no symbols package (.snupkg) beside the runtime package");
+    }
+
+    [Fact]
+    public void The_cli_exports_a_version_2_bundle_whose_seal_survives_a_rewritten_parity_report()
+    {
+        // export seals, verify writes parity.json afterwards (here: twice, as a rerun would), the bundle still loads.
+        var copy = Path.Combine(packed.Temp, "parity-rewrite", "lqae-reference");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(packed.BundleDir))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(copy, BundleManifest.ParityReportFile), "{ \"passed\": false }");
+        Assert.NotNull(ModelBundle.Load(copy));
+        File.WriteAllText(Path.Combine(copy, BundleManifest.ParityReportFile), "{ \"passed\": true }");
+
+        var bundle = ModelBundle.Load(copy);
+
+        Assert.Equal(2, bundle.Manifest.FormatVersion);
+        Assert.DoesNotContain(bundle.Manifest.Files, f => f.Path == BundleManifest.ParityReportFile);
+        Assert.Equal("latents", bundle.GetGraph("encoder").FindOutput(TensorMeaning.Latents)?.Name);
+        Assert.NotNull(bundle.GetGraph("quantizer").FindOutput(TensorMeaning.TokenIds));
+        Assert.NotNull(bundle.GetGraph("decoder").FindOutput(TensorMeaning.Image));
     }
 
     [Fact]
@@ -167,7 +194,18 @@ public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper outp
         output.WriteLine($"{lines.Length} lines, every id equal to the golden token_ids [{count}, {perImage}]");
     }
 
-    private static XDocument Nuspec(ZipArchive zip)
+    /// <summary>Whether a NuGet interval "[a, b)" (inclusive/exclusive brackets) admits a version.</summary>
+    private static bool RangeAdmits(string range, Version version)
+    {
+        var bounds = range.Trim('[', ']', '(', ')').Split(',', StringSplitOptions.TrimEntries);
+        var low = Version.Parse(bounds[0]);
+        var high = Version.Parse(bounds[1]);
+        var aboveLow = range[0] == '[' ? version >= low : version > low;
+        var belowHigh = range[^1] == ']' ? version <= high : version < high;
+        return aboveLow && belowHigh;
+    }
+
+    internal static XDocument Nuspec(ZipArchive zip)
     {
         var entry = zip.Entries.Single(e => !e.FullName.Contains('/') && e.Name.EndsWith(".nuspec", StringComparison.OrdinalIgnoreCase));
         using var stream = entry.Open();
@@ -183,7 +221,7 @@ public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper outp
             .Single() ?? throw new InvalidOperationException($"{id} has no version in Directory.Packages.props");
 
     /// <summary>The machine's NuGet global packages folder, or null if there is none yet.</summary>
-    private static string? GlobalPackagesFolder()
+    internal static string? GlobalPackagesFolder()
     {
         var folder = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
             ? configured

@@ -1,3 +1,4 @@
+using LangBridge.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 using TorchSharp;
@@ -8,7 +9,13 @@ namespace LangBridge.Onnx.Parity;
 /// <summary>One output tensor read back from ONNX Runtime (float32 → <see cref="Floats"/>, int64 → <see cref="Longs"/>).</summary>
 public sealed record OrtOutput(string Name, long[] Shape, float[]? Floats, long[]? Longs);
 
-/// <summary>A CPU inference session over an in-memory model at a chosen graph optimization level.</summary>
+/// <summary>
+/// A CPU inference session over an in-memory model at a chosen graph optimization level. ONNX Runtime
+/// failures arrive as the runtime's typed exceptions (<see cref="OnnxRuntimeErrors"/>):
+/// <see cref="UnsupportedOpsetException"/> or <see cref="InferenceException"/> (with
+/// <see cref="InferenceException.Stage"/> and <see cref="InferenceException.OrtErrorCode"/>), and
+/// <see cref="InputShapeException"/> for a wrong number of inputs.
+/// </summary>
 public sealed class OrtRunner : IDisposable
 {
     private readonly InferenceSession _session;
@@ -18,7 +25,14 @@ public sealed class OrtRunner : IDisposable
         What = what;
         Level = level;
         using var options = new SessionOptions { GraphOptimizationLevel = level };
-        _session = OrtErrors.Guard(OrtErrors.Stage.Load, what, () => new InferenceSession(model, options));
+        try
+        {
+            _session = new InferenceSession(model, options);
+        }
+        catch (Exception e) when (OnnxRuntimeErrors.IsNative(e))
+        {
+            throw OnnxRuntimeErrors.SessionFailed(what, e);
+        }
     }
 
     public string What { get; }
@@ -30,15 +44,24 @@ public sealed class OrtRunner : IDisposable
     public IReadOnlyList<OrtOutput> Run(IReadOnlyList<Tensor> inputs)
     {
         if (inputs.Count != _session.InputNames.Count)
-            throw new OnnxInferenceException($"{What}: the model has {_session.InputNames.Count} inputs, {inputs.Count} were given.");
+            throw new InputShapeException($"input count of {What}", $"{_session.InputNames.Count} inputs ({string.Join(", ", _session.InputNames)})", $"{inputs.Count}");
         var values = new List<OrtValue>();
         try
         {
             foreach (var t in inputs) values.Add(ToOrt(t));
             using var runOptions = new RunOptions();
-            return OrtErrors.Guard(OrtErrors.Stage.Run, What, () =>
+            IDisposableReadOnlyCollection<OrtValue> outs;
+            try
             {
-                using var outs = _session.Run(runOptions, _session.InputNames, values, _session.OutputNames);
+                outs = _session.Run(runOptions, _session.InputNames, values, _session.OutputNames);
+            }
+            catch (Exception e) when (OnnxRuntimeErrors.IsNative(e))
+            {
+                throw OnnxRuntimeErrors.RunFailed(What, e);
+            }
+
+            using (outs)
+            {
                 var result = new List<OrtOutput>();
                 for (int i = 0; i < outs.Count; i++)
                 {
@@ -48,11 +71,11 @@ public sealed class OrtRunner : IDisposable
                     {
                         TensorElementType.Float => new OrtOutput(name, info.Shape, outs[i].GetTensorDataAsSpan<float>().ToArray(), null),
                         TensorElementType.Int64 => new OrtOutput(name, info.Shape, null, outs[i].GetTensorDataAsSpan<long>().ToArray()),
-                        var other => throw new OnnxInferenceException($"{What}: output '{name}' has unsupported type {other}."),
+                        var other => throw new InferenceException(What, $"{What}: output '{name}' has type {other}; the parity runner reads float32 and int64 outputs only."),
                     });
                 }
                 return (IReadOnlyList<OrtOutput>)result;
-            });
+            }
         }
         finally
         {

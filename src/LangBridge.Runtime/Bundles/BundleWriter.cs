@@ -10,7 +10,8 @@ public static class BundleWriter
 {
     /// <summary>
     /// Lists every regular file under <paramref name="bundleDirectory"/> (recursively, sorted by
-    /// ordinal path, '/' separators) except <c>manifest.json</c>, with size and SHA-256.
+    /// ordinal path, '/' separators) except <c>manifest.json</c> and the parity report
+    /// <c>parity.json</c> (a report, rewritten by <c>langbridge verify</c>, not part of the seal), with size and SHA-256.
     /// </summary>
     /// <exception cref="BundlePathException">The folder contains a symbolic link (a bundle must be self-contained).</exception>
     public static IReadOnlyList<BundleFileEntry> ComputeFiles(string bundleDirectory)
@@ -26,7 +27,8 @@ public static class BundleWriter
                 throw new BundlePathException(relative, "it is a symbolic link; copy the file into the bundle instead");
             }
 
-            if (info is FileInfo file && relative != ManifestJson.FileName && !relative.StartsWith(ManifestJson.FileName + ".tmp-", StringComparison.Ordinal))
+            if (info is FileInfo file && relative != ManifestJson.FileName && relative != BundleManifest.ParityReportFile &&
+                !relative.StartsWith(ManifestJson.FileName + ".tmp-", StringComparison.Ordinal))
             {
                 entries.Add(Describe(file.FullName, relative));
             }
@@ -53,17 +55,26 @@ public static class BundleWriter
 
     /// <summary>
     /// Seals a bundle: sets <see cref="BundleManifest.Files"/> to <see cref="ComputeFiles"/> of the
-    /// folder, checks that the manifest is valid and that every graph and the vocabulary exist,
-    /// then writes <c>manifest.json</c> atomically. Returns the manifest as written.
+    /// folder, checks that the manifest is a valid version 2 manifest (and fits its kind's API when
+    /// the runtime serves the kind) and that every graph, external-data file, asset and the vocabulary
+    /// exist, then writes <c>manifest.json</c> atomically. Returns the manifest as written.
     /// </summary>
+    /// <exception cref="BundleFormatException">The manifest is invalid, not version 2, or does not fit its kind.</exception>
+    /// <exception cref="BundleFileMissingException">A file the manifest uses is not in the folder.</exception>
     public static BundleManifest Seal(string bundleDirectory, BundleManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.FormatVersion != RuntimeSupport.FormatVersion)
+        {
+            throw new BundleFormatException(ManifestJson.FileName,
+                $"BundleWriter writes formatVersion {RuntimeSupport.FormatVersion} only, not {manifest.FormatVersion}. Leave BundleManifest.FormatVersion at its default.");
+        }
+
         var sealedManifest = manifest with { Files = ComputeFiles(bundleDirectory) };
         ManifestValidator.Validate(sealedManifest);
+        BundleKinds.Check(sealedManifest);
         var listed = sealedManifest.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        foreach (var used in sealedManifest.Graphs.Values.Select(g => g.File)
-                     .Concat(sealedManifest.Tokens is { } t ? [t.Vocabulary] : []))
+        foreach (var (used, _) in BundleKinds.UsedFiles(sealedManifest))
         {
             if (!listed.Contains(used))
             {

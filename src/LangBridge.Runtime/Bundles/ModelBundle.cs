@@ -6,7 +6,8 @@ namespace LangBridge.Runtime;
 /// <summary>
 /// A verified model bundle: the manifest has been validated, every listed file exists inside the
 /// bundle folder with the listed size and SHA-256, and the graphs' opset and IR version are ones
-/// the runtime supports. Holds no native resources; create an <see cref="ImageTokenizer"/> from it.
+/// the runtime supports. Holds no native resources; open graphs from it with <see cref="BundleGraph.Open"/>
+/// or a wrapper such as <see cref="ImageTokenizer"/>.
 /// </summary>
 public sealed class ModelBundle
 {
@@ -65,23 +66,22 @@ public sealed class ModelBundle
         var bundle = new ModelBundle(directory, realRoot, manifest, []);
 
         // Everything the bundle uses must carry a hash; an unlisted graph would be loaded unverified.
-        foreach (var (role, graph) in manifest.Graphs)
+        foreach (var (path, usedBy) in BundleKinds.UsedFiles(manifest))
         {
-            bundle.RequireListed(graph.File, $"graph \"{role}\"");
+            bundle.RequireListed(path, usedBy);
         }
 
-        if (manifest.Tokens is { } tokens)
-        {
-            bundle.RequireListed(tokens.Vocabulary, "tokens.vocabulary");
-        }
-
-        var graphFiles = manifest.Graphs.Values.Select(g => g.File).ToHashSet(StringComparer.Ordinal);
+        var graphsByFile = manifest.Graphs.Values.ToLookup(g => g.File, StringComparer.Ordinal);
         foreach (var entry in manifest.Files)
         {
-            if (graphFiles.Contains(entry.Path))
+            if (graphsByFile.Contains(entry.Path))
             {
                 // Graphs are read whole anyway (the header is checked), so hash the same bytes.
-                CheckGraphHeader(entry.Path, bundle.ReadVerifiedBytes(entry.Path), manifest);
+                var bytes = bundle.ReadVerifiedBytes(entry.Path);
+                foreach (var graph in graphsByFile[entry.Path])
+                {
+                    CheckGraphHeader(graph, bytes, manifest);
+                }
             }
             else
             {
@@ -121,6 +121,35 @@ public sealed class ModelBundle
         return bytes;
     }
 
+    /// <summary>The asset with the given role (see <see cref="BundleManifest.Assets"/>).</summary>
+    /// <exception cref="BundleFormatException">The bundle has no such asset.</exception>
+    public AssetSpec GetAsset(string role) =>
+        Manifest.Assets is { } assets && assets.TryGetValue(role, out var asset)
+            ? asset
+            : throw new BundleFormatException(ManifestJson.FileName,
+                $"Bundle '{Manifest.Name}' (kind \"{Manifest.Kind}\") has no \"{role}\" asset; it has [{string.Join(", ", Manifest.Assets?.Keys ?? [])}]. Re-export the bundle with it.");
+
+    /// <summary>
+    /// Reads an asset and checks its size and SHA-256 again on the bytes returned (like
+    /// <see cref="ReadVerifiedBytes"/>); wrap them in a <see cref="MemoryStream"/> for readers that take a stream.
+    /// </summary>
+    /// <exception cref="BundleFormatException">The bundle has no such asset.</exception>
+    /// <exception cref="BundleIntegrityException">The file changed after loading.</exception>
+    public byte[] ReadVerifiedAsset(string role) => ReadVerifiedBytes(GetAsset(role).File);
+
+    /// <summary>
+    /// Hashes a listed file again (streaming, nothing kept in memory), for files ONNX Runtime reads
+    /// from disk itself (external data).
+    /// </summary>
+    internal void VerifyAgain(string relativePath) => VerifyStreaming(RequireListed(relativePath, "the caller"));
+
+    /// <summary>The real folder (links resolved, inside the bundle) that holds a graph file and its external data.</summary>
+    internal string GraphFolder(GraphSpec graph)
+    {
+        var folder = ManifestValidator.FolderOf(graph.File);
+        return folder.Length == 0 ? _realRoot : BundlePaths.Resolve(_realRoot, folder);
+    }
+
     /// <summary>Checks an opset / IR version pair against <see cref="RuntimeSupport"/>.</summary>
     internal static void CheckVersions(string file, long opset, long irVersion)
     {
@@ -135,8 +164,9 @@ public sealed class ModelBundle
         }
     }
 
-    private static void CheckGraphHeader(string file, byte[] bytes, BundleManifest manifest)
+    private static void CheckGraphHeader(GraphSpec graph, byte[] bytes, BundleManifest manifest)
     {
+        var file = graph.File;
         var header = OnnxModelHeader.TryRead(bytes)
             ?? throw new BundleFormatException(file, $"'{file}' is not an ONNX model (its protobuf header cannot be read). Re-export the bundle.");
         CheckVersions(file, header.DefaultOpset, header.IrVersion);
@@ -144,6 +174,19 @@ public sealed class ModelBundle
         {
             throw new BundleFormatException(file,
                 $"'{file}' declares opset {header.DefaultOpset} and IR version {header.IrVersion}, but manifest.json says opset {manifest.Opset} and IR version {manifest.IrVersion}. Re-export the bundle so they agree.");
+        }
+
+        // ONNX Runtime opens external data itself; only files the manifest lists (and so hashed) may be opened.
+        var folder = ManifestValidator.FolderOf(file);
+        var declared = graph.ExternalData ?? [];
+        foreach (var location in header.ExternalDataLocations)
+        {
+            var path = folder.Length == 0 ? location : folder + "/" + location;
+            if (!declared.Contains(path, StringComparer.Ordinal))
+            {
+                throw new BundleFormatException(file,
+                    $"'{file}' keeps weights in the external-data file '{location}', but manifest.json does not list '{path}' in the graph's \"externalData\" [{string.Join(", ", declared)}], so it would be read unverified. Re-export the bundle.");
+            }
         }
     }
 

@@ -1,19 +1,24 @@
 namespace LangBridge.Runtime;
 
 /// <summary>
-/// Reads the two fields of an ONNX <c>ModelProto</c> the runtime checks before handing the bytes
-/// to ONNX Runtime: <c>ir_version</c> (field 1) and <c>opset_import</c> (field 8). A few lines of
-/// protobuf wire-format reading keep the lean package free of a protobuf dependency.
+/// Reads the fields of an ONNX <c>ModelProto</c> the runtime checks before handing the bytes
+/// to ONNX Runtime: <c>ir_version</c> (field 1), <c>opset_import</c> (field 8) and the external-data
+/// locations of the main graph's initializers (graph 7 → initializer 5 → external_data 13). A few
+/// lines of protobuf wire-format reading keep the lean package free of a protobuf dependency.
 /// </summary>
 internal sealed class OnnxModelHeader
 {
-    private OnnxModelHeader(long irVersion, IReadOnlyDictionary<string, long> opsets)
+    private OnnxModelHeader(long irVersion, IReadOnlyDictionary<string, long> opsets, IReadOnlySet<string> externalData)
     {
         IrVersion = irVersion;
         Opsets = opsets;
+        ExternalDataLocations = externalData;
     }
 
     public long IrVersion { get; }
+
+    /// <summary>The <c>location</c> of every external-data initializer of the main graph (relative to the graph file's folder).</summary>
+    public IReadOnlySet<string> ExternalDataLocations { get; }
 
     /// <summary>Opset version per domain; the default ONNX domain is stored under "".</summary>
     public IReadOnlyDictionary<string, long> Opsets { get; }
@@ -25,6 +30,7 @@ internal sealed class OnnxModelHeader
     {
         long irVersion = 0;
         var opsets = new Dictionary<string, long>(StringComparer.Ordinal);
+        var external = new HashSet<string>(StringComparer.Ordinal);
         var pos = 0;
         while (pos < model.Length)
         {
@@ -53,13 +59,109 @@ internal sealed class OnnxModelHeader
 
                 opsets[domain == "ai.onnx" ? string.Empty : domain] = version;
             }
+            else if (field == 7 && wire == 2)
+            {
+                if (!TryLength(model, ref pos, out var graph) || !TryReadExternalLocations(graph, external))
+                {
+                    return null;
+                }
+            }
             else if (!TrySkip(model, ref pos, wire))
             {
                 return null;
             }
         }
 
-        return irVersion > 0 ? new OnnxModelHeader(irVersion, opsets) : null;
+        return irVersion > 0 ? new OnnxModelHeader(irVersion, opsets, external) : null;
+    }
+
+    // GraphProto.initializer (5) → TensorProto.external_data (13) → StringStringEntryProto key (1) / value (2).
+    private static bool TryReadExternalLocations(ReadOnlySpan<byte> graph, HashSet<string> locations)
+    {
+        var pos = 0;
+        while (pos < graph.Length)
+        {
+            if (!TryVarint(graph, ref pos, out var key))
+            {
+                return false;
+            }
+
+            if (key >> 3 == 5 && (key & 7) == 2)
+            {
+                if (!TryLength(graph, ref pos, out var tensor))
+                {
+                    return false;
+                }
+
+                var tpos = 0;
+                while (tpos < tensor.Length)
+                {
+                    if (!TryVarint(tensor, ref tpos, out var tkey))
+                    {
+                        return false;
+                    }
+
+                    if (tkey >> 3 == 13 && (tkey & 7) == 2)
+                    {
+                        if (!TryLength(tensor, ref tpos, out var entry) || !TryReadEntry(entry, out var name, out var value))
+                        {
+                            return false;
+                        }
+
+                        if (name == "location")
+                        {
+                            locations.Add(value);
+                        }
+                    }
+                    else if (!TrySkip(tensor, ref tpos, (int)(tkey & 7)))
+                    {
+                        return false;
+                    }
+                }
+            }
+            else if (!TrySkip(graph, ref pos, (int)(key & 7)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryReadEntry(ReadOnlySpan<byte> entry, out string key, out string value)
+    {
+        key = value = string.Empty;
+        var pos = 0;
+        while (pos < entry.Length)
+        {
+            if (!TryVarint(entry, ref pos, out var k))
+            {
+                return false;
+            }
+
+            if ((k & 7) == 2 && (k >> 3) is 1 or 2)
+            {
+                if (!TryLength(entry, ref pos, out var text))
+                {
+                    return false;
+                }
+
+                if (k >> 3 == 1)
+                {
+                    key = System.Text.Encoding.UTF8.GetString(text);
+                }
+                else
+                {
+                    value = System.Text.Encoding.UTF8.GetString(text);
+                }
+            }
+            else if (!TrySkip(entry, ref pos, (int)(k & 7)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool TryReadOpset(ReadOnlySpan<byte> body, out string domain, out long version)

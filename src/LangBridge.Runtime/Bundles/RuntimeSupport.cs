@@ -3,8 +3,11 @@ namespace LangBridge.Runtime;
 /// <summary>What this runtime can load: bundle format version and ONNX opset / IR limits.</summary>
 public static class RuntimeSupport
 {
-    /// <summary>The bundle <c>formatVersion</c> this runtime reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The bundle <c>formatVersion</c> this runtime writes (and the newest it reads).</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>Every <c>formatVersion</c> this runtime reads; version 1 manifests are mapped onto the version 2 model.</summary>
+    public static IReadOnlyList<int> ReadableFormatVersions { get; } = [1, 2];
 
     /// <summary>
     /// Highest default-domain ONNX opset accepted. Measured with ONNX Runtime 1.31.1 (the version
@@ -30,7 +33,7 @@ public static class RuntimeSupport
         {
             return Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString();
         }
-        catch (Exception e) when (NativeErrors.IsNativeLibraryMissing(e))
+        catch (Exception e) when (OnnxRuntimeErrors.IsNativeLibraryMissing(e))
         {
             return "(native library not loaded)";
         }

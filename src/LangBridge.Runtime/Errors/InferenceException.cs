@@ -16,4 +16,10 @@ public sealed class InferenceException : LangBridgeException
 
     /// <summary>The graph file involved.</summary>
     public string File { get; }
+
+    /// <summary>Whether loading or running failed.</summary>
+    public InferenceStage Stage { get; init; }
+
+    /// <summary>ONNX Runtime's error code (<c>InvalidArgument</c>, <c>InvalidGraph</c>, …) when the failure came from it, else <c>null</c>.</summary>
+    public string? OrtErrorCode { get; init; }
 }

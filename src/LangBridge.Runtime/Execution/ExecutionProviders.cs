@@ -23,10 +23,19 @@ public static class ExecutionProviders
     /// <summary>The NuGet package that brings the CPU native library.</summary>
     public const string CpuPackage = "Microsoft.ML.OnnxRuntime";
 
+    /// <summary>
+    /// What the CUDA provider of <see cref="GpuPackage"/> 1.31 needs on the machine (its native
+    /// library links libcudart.so.13 and libcublas.so.13; cuDNN is loaded at run time).
+    /// </summary>
+    public const string CudaPrerequisites = "an NVIDIA driver for CUDA 13, the CUDA 13.x runtime (cudart, cuBLAS, cuBLASLt, cuRAND) and cuDNN 9";
+
+    /// <summary>What the TensorRT provider of <see cref="GpuPackage"/> 1.31 needs (libnvinfer.so.10, libnvonnxparser.so.10, libcudnn.so.9).</summary>
+    public const string TensorRtPrerequisites = CudaPrerequisites + ", and TensorRT 10 (nvinfer, nvonnxparser)";
+
     /// <summary>The providers the loaded native library reports, e.g. <c>[CPUExecutionProvider]</c>.</summary>
     /// <exception cref="ExecutionProviderUnavailableException">No ONNX Runtime native library could be loaded.</exception>
     public static IReadOnlyList<string> Available() =>
-        NativeErrors.Guard(ExecutionProvider.Auto, () => (IReadOnlyList<string>)OrtEnv.Instance().GetAvailableProviders());
+        OnnxRuntimeErrors.Guard(ExecutionProvider.Auto, () => (IReadOnlyList<string>)OrtEnv.Instance().GetAvailableProviders());
 
     /// <summary>ONNX Runtime's provider name for a provider.</summary>
     public static string NameOf(ExecutionProvider provider) => provider switch
@@ -47,7 +56,7 @@ public static class ExecutionProviders
         {
             if (requested != ExecutionProvider.Cpu && !available.Contains(NameOf(requested)))
             {
-                throw NativeErrors.ProviderUnavailable(requested, available, cause: null);
+                throw OnnxRuntimeErrors.ProviderUnavailable(requested, available, cause: null);
             }
 
             return [requested];
@@ -73,12 +82,65 @@ public static class ExecutionProviders
 
     /// <summary>
     /// A TensorRT shape profile for every input of a graph with the batch dimension set, in
-    /// ONNX Runtime's format: <c>image:1x1x28x28,mask:1x49</c>.
+    /// ONNX Runtime's format: <c>image:1x1x28x28,mask:1x49</c>; <c>null</c> when an input has a
+    /// symbolic dimension other than <c>batch</c> (its range is not known, so TensorRT picks shapes as it meets them).
     /// </summary>
-    internal static string TensorRtProfile(GraphSpec graph, int batch) =>
-        string.Join(",", graph.Inputs.Select(input =>
-            input.Name + ":" + string.Join("x", input.Shape.Select(d =>
-                (d.IsSymbolic ? batch : d.Size!.Value).ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+    internal static string? TensorRtProfile(GraphSpec graph, int batch) =>
+        graph.Inputs.Any(i => i.Shape.Any(d => d.IsSymbolic && d.Symbol != TensorDimension.BatchSymbol))
+            ? null
+            : string.Join(",", graph.Inputs.Select(input =>
+                input.Name + ":" + string.Join("x", input.Shape.Select(d =>
+                    (d.IsSymbolic ? batch : d.Size!.Value).ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+
+    /// <summary>
+    /// The provider options handed to ONNX Runtime's TensorRT provider for these options (and, with
+    /// <see cref="RuntimeOptions.TensorRtMaxBatch"/>, this graph's shape profile): exactly the
+    /// dictionary passed to <c>OrtTensorRTProviderOptions.UpdateOptions</c> when a session is created.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> TensorRtProviderOptions(RuntimeOptions options, GraphSpec? graph = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["device_id"] = options.CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["trt_fp16_enable"] = options.TensorRtFp16 ? "1" : "0",
+        };
+        if (options.TensorRtEngineCacheFolder is { } cache)
+        {
+            settings["trt_engine_cache_enable"] = "1";
+            settings["trt_engine_cache_path"] = cache;
+        }
+
+        if (options.TensorRtWorkspaceBytes is { } workspace)
+        {
+            settings["trt_max_workspace_size"] = workspace.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (options.TensorRtMaxBatch is { } maxBatch && graph is not null && TensorRtProfile(graph, 1) is { } min)
+        {
+            settings["trt_profile_min_shapes"] = min;
+            settings["trt_profile_opt_shapes"] = TensorRtProfile(graph, maxBatch)!;
+            settings["trt_profile_max_shapes"] = TensorRtProfile(graph, maxBatch)!;
+        }
+
+        return settings;
+    }
+
+    /// <summary>The provider options handed to ONNX Runtime's CUDA provider for these options.</summary>
+    public static IReadOnlyDictionary<string, string> CudaProviderOptions(RuntimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["device_id"] = options.CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (options.GpuMemoryLimitBytes is { } limit)
+        {
+            settings["gpu_mem_limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return settings;
+    }
 
     /// <summary>
     /// Appends one provider to <paramref name="sessionOptions"/>. Provider option objects are added
@@ -88,40 +150,16 @@ public static class ExecutionProviders
     internal static void Append(SessionOptions sessionOptions, ExecutionProvider provider, RuntimeOptions options,
         IReadOnlyList<string> available, List<IDisposable> owned, GraphSpec? graph = null)
     {
-        var device = options.CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         switch (provider)
         {
             case ExecutionProvider.Cpu:
                 return; // ONNX Runtime always ends with the CPU provider; nothing to append.
             case ExecutionProvider.TensorRt:
-                NativeErrors.Guard(provider, available, () =>
+                OnnxRuntimeErrors.Guard(provider, available, () =>
                 {
                     var trt = new OrtTensorRTProviderOptions();
                     owned.Add(trt);
-                    var settings = new Dictionary<string, string>
-                    {
-                        ["device_id"] = device,
-                        ["trt_fp16_enable"] = options.TensorRtFp16 ? "1" : "0",
-                    };
-                    if (options.TensorRtEngineCacheFolder is { } cache)
-                    {
-                        settings["trt_engine_cache_enable"] = "1";
-                        settings["trt_engine_cache_path"] = cache;
-                    }
-
-                    if (options.TensorRtWorkspaceBytes is { } workspace)
-                    {
-                        settings["trt_max_workspace_size"] = workspace.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    }
-
-                    if (options.TensorRtMaxBatch is { } maxBatch && graph is not null)
-                    {
-                        settings["trt_profile_min_shapes"] = TensorRtProfile(graph, 1);
-                        settings["trt_profile_opt_shapes"] = TensorRtProfile(graph, maxBatch);
-                        settings["trt_profile_max_shapes"] = TensorRtProfile(graph, maxBatch);
-                    }
-
-                    trt.UpdateOptions(settings);
+                    trt.UpdateOptions(new Dictionary<string, string>(TensorRtProviderOptions(options, graph)));
                     sessionOptions.AppendExecutionProvider_Tensorrt(trt);
                 });
 
@@ -133,17 +171,11 @@ public static class ExecutionProviders
 
                 return;
             case ExecutionProvider.Cuda:
-                NativeErrors.Guard(provider, available, () =>
+                OnnxRuntimeErrors.Guard(provider, available, () =>
                 {
                     var cuda = new OrtCUDAProviderOptions();
                     owned.Add(cuda);
-                    var settings = new Dictionary<string, string> { ["device_id"] = device };
-                    if (options.GpuMemoryLimitBytes is { } limit)
-                    {
-                        settings["gpu_mem_limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    }
-
-                    cuda.UpdateOptions(settings);
+                    cuda.UpdateOptions(new Dictionary<string, string>(CudaProviderOptions(options)));
                     sessionOptions.AppendExecutionProvider_CUDA(cuda);
                 });
                 return;

@@ -58,6 +58,8 @@ public static class ManifestJson
     /// <summary>
     /// Parses and validates manifest JSON. Checks the format name and version first, so a newer
     /// bundle fails with <see cref="UnsupportedFormatVersionException"/> rather than a schema error.
+    /// A version 1 manifest is validated by the version 1 rules, then mapped onto the version 2
+    /// model (tensor meanings inferred for kind <c>lqae</c>); its <see cref="BundleManifest.FormatVersion"/> stays 1.
     /// </summary>
     /// <exception cref="BundleFormatException">The JSON is malformed or violates the schema.</exception>
     /// <exception cref="UnsupportedFormatVersionException">The format version is not one this runtime reads.</exception>
@@ -95,9 +97,9 @@ public static class ManifestJson
                 throw new BundleFormatException(FileName, $"{FileName} has no integer \"formatVersion\". Re-export the bundle.");
             }
 
-            if (formatVersion != RuntimeSupport.FormatVersion)
+            if (!RuntimeSupport.ReadableFormatVersions.Contains(formatVersion))
             {
-                throw new UnsupportedFormatVersionException(formatVersion, RuntimeSupport.FormatVersion);
+                throw new UnsupportedFormatVersionException(formatVersion, RuntimeSupport.ReadableFormatVersions);
             }
 
             BundleManifest? manifest;
@@ -116,7 +118,7 @@ public static class ManifestJson
             }
 
             ManifestValidator.Validate(manifest);
-            return manifest;
+            return manifest.FormatVersion == 1 ? ManifestUpgrade.FromVersion1(manifest) : manifest;
         }
     }
 

@@ -4,13 +4,21 @@ namespace LangBridge.Runtime;
 
 /// <summary>
 /// One dimension of a <see cref="TensorSpec"/>: either a fixed size (a JSON number) or a symbolic
-/// name (a JSON string; version 1 allows only <c>"batch"</c>).
+/// name (a JSON string: a lower-case identifier such as <c>batch</c>, <c>sequence</c> or
+/// <c>past_sequence</c>; version 1 bundles allow only <c>"batch"</c>). Within one graph call every
+/// occurrence of a name has the same size.
 /// </summary>
 [JsonConverter(typeof(TensorDimensionJsonConverter))]
 public readonly record struct TensorDimension
 {
-    /// <summary>The one symbolic dimension bundle format version 1 allows.</summary>
+    /// <summary>The batch dimension (the one symbolic dimension bundle format version 1 allows).</summary>
     public const string BatchSymbol = "batch";
+
+    /// <summary>A sequence length (text tokens, positions fed in this call).</summary>
+    public const string SequenceSymbol = "sequence";
+
+    /// <summary>The length of a causal language model's key/value cache before this call.</summary>
+    public const string PastSequenceSymbol = "past_sequence";
 
     private TensorDimension(long? size, string? symbol)
     {
@@ -27,6 +35,9 @@ public readonly record struct TensorDimension
     /// <summary>The symbolic batch dimension.</summary>
     public static TensorDimension Batch { get; } = new(null, BatchSymbol);
 
+    /// <summary>The symbolic sequence dimension.</summary>
+    public static TensorDimension Sequence { get; } = new(null, SequenceSymbol);
+
     /// <summary>Whether this is a symbolic dimension.</summary>
     public bool IsSymbolic => Symbol is not null;
 
@@ -41,6 +52,9 @@ public readonly record struct TensorDimension
 
     /// <summary>Lets a name be written where a dimension is expected.</summary>
     public static implicit operator TensorDimension(string symbol) => Named(symbol);
+
+    /// <summary>Whether <paramref name="symbol"/> is a valid symbolic dimension name (<c>[a-z][a-z0-9_]*</c>).</summary>
+    public static bool IsValidSymbol(string? symbol) => TensorMeaning.IsValid(symbol);
 
     /// <inheritdoc />
     public override string ToString() => Symbol ?? Size?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?";

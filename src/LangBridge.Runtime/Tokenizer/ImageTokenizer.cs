@@ -1,13 +1,13 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Microsoft.ML.OnnxRuntime;
 
 namespace LangBridge.Runtime;
 
 /// <summary>
 /// Turns images into words of a language model's vocabulary and back, for bundles of kind
-/// <c>lqae</c> (encoder → quantizer → decoder). Thread-safe: any number of threads may call
+/// <c>lqae</c> (encoder → quantizer → decoder), a thin wrapper over three <see cref="BundleGraph"/>s
+/// whose tensors it finds by meaning (<see cref="TensorMeaning"/>). Thread-safe: any number of threads may call
 /// <c>Encode</c>/<c>Decode</c> concurrently on one instance. Dispose it to release the native
 /// sessions.
 /// </summary>
@@ -22,47 +22,31 @@ public sealed class ImageTokenizer : IDisposable
     /// <summary>The bundle kinds this API serves.</summary>
     public static readonly IReadOnlyList<string> SupportedKinds = ["lqae"];
 
-    private readonly GraphSession _encoder;
-    private readonly GraphSession _quantizer;
-    private readonly GraphSession _decoder;
-    private readonly RunOptions _runOptions;
+    private readonly BundleGraph _encoder;
+    private readonly BundleGraph _quantizer;
+    private readonly BundleGraph _decoder;
+    private readonly LqaeLayout _layout;
     private readonly BufferPool<EncodeBuffers> _encodePool;
     private readonly BufferPool<DecodeBuffers> _decodePool;
-    private readonly string[] _encoderInput;
-    private readonly string[] _encoderOutput;
-    private readonly string[] _quantizerInput;
-    private readonly string[] _quantizerOutputs;
-    private readonly string[] _decoderInput;
-    private readonly string[] _decoderOutput;
     private readonly Lazy<Dictionary<string, long>> _wordIds;
     private int _active;
     private int _disposed;
 
-    private ImageTokenizer(ModelBundle bundle, GraphSession encoder, GraphSession quantizer, GraphSession decoder)
+    private ImageTokenizer(ModelBundle bundle, LqaeLayout layout, BundleGraph encoder, BundleGraph quantizer, BundleGraph decoder)
     {
         Bundle = bundle;
-        Image = bundle.Manifest.Image;
+        Image = bundle.Manifest.Image!;
         Tokens = bundle.Manifest.Tokens!;
+        _layout = layout;
         _encoder = encoder;
         _quantizer = quantizer;
         _decoder = decoder;
-        _runOptions = new RunOptions();
 
-        var latents = encoder.Spec.Outputs[0];
-        var latentShape = latents.Shape.Skip(1).Select(d => d.Size!.Value).ToArray();
-        var ids = quantizer.Spec.Outputs.First(t => t.Dtype == "int64");
-        var codes = quantizer.Spec.Outputs.FirstOrDefault(t => t.Dtype == "float32");
-        _encoderInput = [encoder.Spec.Inputs[0].Name];
-        _encoderOutput = [latents.Name];
-        _quantizerInput = [quantizer.Spec.Inputs[0].Name];
-        _quantizerOutputs = codes is null ? [ids.Name] : [ids.Name, codes.Name];
-        _decoderInput = [decoder.Spec.Inputs[0].Name];
-        _decoderOutput = [decoder.Spec.Outputs[0].Name];
-
+        var latentShape = layout.Latents.Shape.Skip(1).Select(d => d.Size!.Value).ToArray();
         var pooled = Math.Max(2, Environment.ProcessorCount);
         _encodePool = new BufferPool<EncodeBuffers>(
-            batch => new EncodeBuffers(batch, Image, latentShape, Tokens.PerImage, Tokens.EmbeddingDim, codes is not null), pooled);
-        _decodePool = new BufferPool<DecodeBuffers>(batch => new DecodeBuffers(batch, Image, Tokens.PerImage), pooled);
+            batch => new EncodeBuffers(batch, Image, layout, latentShape, Tokens.PerImage, Tokens.EmbeddingDim), pooled);
+        _decodePool = new BufferPool<DecodeBuffers>(batch => new DecodeBuffers(batch, Image, layout, Tokens.PerImage), pooled);
         _wordIds = new Lazy<Dictionary<string, long>>(BuildWordIndex, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -79,14 +63,14 @@ public sealed class ImageTokenizer : IDisposable
     public IReadOnlyList<string> Vocabulary => Bundle.Vocabulary;
 
     /// <summary>The execution provider the encoder runs on, and why it was chosen.</summary>
-    public ProviderChoice ExecutionProvider => _encoder.Choice;
+    public ProviderChoice ExecutionProvider => _encoder.Provider;
 
     /// <summary>The execution provider of each graph (<c>encoder</c>, <c>quantizer</c>, <c>decoder</c>) and why.</summary>
     public IReadOnlyDictionary<string, ProviderChoice> ProviderChoices => new Dictionary<string, ProviderChoice>
     {
-        [_encoder.Role] = _encoder.Choice,
-        [_quantizer.Role] = _quantizer.Choice,
-        [_decoder.Role] = _decoder.Choice,
+        [_encoder.Role] = _encoder.Provider,
+        [_quantizer.Role] = _quantizer.Provider,
+        [_decoder.Role] = _decoder.Provider,
     };
 
     /// <summary>Loads and verifies the bundle in <paramref name="bundleDirectory"/>, then creates the sessions.</summary>
@@ -102,29 +86,16 @@ public sealed class ImageTokenizer : IDisposable
         ArgumentNullException.ThrowIfNull(bundle);
         options ??= RuntimeOptions.Default;
         options.Validate();
-        CheckShape(bundle);
-
-        var available = ExecutionProviders.Available();
-        var candidates = ExecutionProviders.Candidates(options.Provider, available, options.Log);
-        var created = new List<GraphSession>(3);
-        try
+        var m = bundle.Manifest;
+        if (!SupportedKinds.Contains(m.Kind))
         {
-            foreach (var role in (string[])["encoder", "quantizer", "decoder"])
-            {
-                var session = GraphSession.Create(bundle, role, options, available, candidates);
-                created.Add(session);
-
-                // Later graphs start where the first one landed: no point retrying a GPU that failed.
-                candidates = candidates.SkipWhile(c => c != session.Choice.Provider).ToArray();
-            }
-
-            return new ImageTokenizer(bundle, created[0], created[1], created[2]);
+            throw new BundleFormatException(ManifestJson.FileName,
+                $"Bundle '{m.Name}' is of kind \"{m.Kind}\"; ImageTokenizer serves [{string.Join(", ", SupportedKinds)}]. Use the API for that kind.");
         }
-        catch
-        {
-            created.ForEach(s => s.Dispose());
-            throw;
-        }
+
+        var layout = LqaeLayout.Resolve(m);
+        var graphs = BundleGraph.OpenAll(bundle, [LqaeLayout.EncoderRole, LqaeLayout.QuantizerRole, LqaeLayout.DecoderRole], options);
+        return new ImageTokenizer(bundle, layout, graphs[0], graphs[1], graphs[2]);
     }
 
     /// <summary>
@@ -151,9 +122,7 @@ public sealed class ImageTokenizer : IDisposable
             var buffers = _encodePool.Rent(batchSize);
             try
             {
-                // ONNX Runtime only reads inputs, so viewing the read-only memory as writable is safe.
-                using var input = OrtValue.CreateTensorValueFromMemory(
-                    OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images), [batchSize, channels, height, width]);
+                using var input = GraphTensor.FromReadOnlyMemory(_layout.Image.Name, images, batchSize, channels, height, width);
                 return RunEncode(buffers, input, batchSize);
             }
             finally
@@ -208,7 +177,7 @@ public sealed class ImageTokenizer : IDisposable
                     ImageNormalizer.Normalize(images[i], Image, buffers.Images.Array.AsSpan(i * size, size));
                 }
 
-                return RunEncode(buffers, buffers.Images.Value, batch);
+                return RunEncode(buffers, buffers.Images.Tensor, batch);
             }
             finally
             {
@@ -266,7 +235,7 @@ public sealed class ImageTokenizer : IDisposable
         try
         {
             tokenIds.CopyTo(buffers.Ids.Array);
-            _decoder.Run(_runOptions, _decoderInput, [buffers.Ids.Value], _decoderOutput, [buffers.Images.Value]);
+            _decoder.Run([buffers.Ids.Tensor], [buffers.Images.Tensor]);
             var size = Image.ElementCount;
             var results = new DecodedImage[batchSize];
             for (var b = 0; b < batchSize; b++)
@@ -320,13 +289,12 @@ public sealed class ImageTokenizer : IDisposable
         _encoder.Dispose();
         _quantizer.Dispose();
         _decoder.Dispose();
-        _runOptions.Dispose();
     }
 
-    private IReadOnlyList<TokenizedImage> RunEncode(EncodeBuffers buffers, OrtValue input, int batch)
+    private IReadOnlyList<TokenizedImage> RunEncode(EncodeBuffers buffers, GraphTensor input, int batch)
     {
-        _encoder.Run(_runOptions, _encoderInput, [input], _encoderOutput, [buffers.Latents.Value]);
-        _quantizer.Run(_runOptions, _quantizerInput, [buffers.Latents.Value], _quantizerOutputs, buffers.QuantizerOutputs);
+        _encoder.Run([input], [buffers.Latents.Tensor]);
+        _quantizer.Run([buffers.QuantizerInput], buffers.QuantizerOutputs);
 
         var perImage = Tokens.PerImage;
         var dim = Tokens.EmbeddingDim;
@@ -409,60 +377,5 @@ public sealed class ImageTokenizer : IDisposable
         }
 
         return index;
-    }
-
-    // The manifest roles must have the shapes this API builds buffers for; checked before any
-    // session exists so the error names the manifest, not a native failure.
-    private static void CheckShape(ModelBundle bundle)
-    {
-        var m = bundle.Manifest;
-        if (!SupportedKinds.Contains(m.Kind))
-        {
-            throw new BundleFormatException(ManifestJson.FileName,
-                $"Bundle '{m.Name}' is of kind \"{m.Kind}\"; ImageTokenizer serves [{string.Join(", ", SupportedKinds)}]. Use the API for that kind.");
-        }
-
-        var tokens = m.Tokens ?? throw Invalid("it has no \"tokens\" section");
-        var image = m.Image;
-        var encoder = bundle.GetGraph("encoder");
-        var quantizer = bundle.GetGraph("quantizer");
-        var decoder = bundle.GetGraph("decoder");
-        TensorDimension[] imageShape = [TensorDimension.Batch, image.Channels, image.Height, image.Width];
-        TensorDimension[] idShape = [TensorDimension.Batch, tokens.PerImage];
-        TensorDimension[] codeShape = [TensorDimension.Batch, tokens.PerImage, tokens.EmbeddingDim];
-
-        Expect(encoder.Inputs.Count == 1 && Is(encoder.Inputs[0], "float32", imageShape),
-            $"the encoder must take one float32 {Text(imageShape)} input");
-        Expect(encoder.Outputs.Count == 1 && encoder.Outputs[0].Dtype == "float32" &&
-               encoder.Outputs[0].Shape[0].IsSymbolic && encoder.Outputs[0].Shape.Skip(1).All(d => !d.IsSymbolic),
-            "the encoder must return one float32 [batch, …] output with static dimensions after batch");
-        Expect(quantizer.Inputs.Count == 1 && Is(quantizer.Inputs[0], "float32", encoder.Outputs[0].Shape),
-            $"the quantizer must take one float32 input shaped like the encoder output {encoder.Outputs[0].DescribeShape()}");
-        var ids = quantizer.Outputs.Where(t => t.Dtype == "int64").ToArray();
-        var codes = quantizer.Outputs.Where(t => t.Dtype == "float32").ToArray();
-        Expect(ids.Length == 1 && Is(ids[0], "int64", idShape) && codes.Length <= 1 && ids.Length + codes.Length == quantizer.Outputs.Count,
-            $"the quantizer must return one int64 {Text(idShape)} token-id output (and optionally one float32 codes output)");
-        Expect(codes.Length == 0 || Is(codes[0], "float32", codeShape),
-            $"the quantizer's codes output must be float32 {Text(codeShape)}");
-        Expect(decoder.Inputs.Count == 1 && Is(decoder.Inputs[0], "int64", idShape),
-            $"the decoder must take one int64 {Text(idShape)} input");
-        Expect(decoder.Outputs.Count == 1 && Is(decoder.Outputs[0], "float32", imageShape),
-            $"the decoder must return one float32 {Text(imageShape)} output");
-
-        void Expect(bool condition, string problem)
-        {
-            if (!condition)
-            {
-                throw Invalid(problem);
-            }
-        }
-
-        BundleFormatException Invalid(string problem) =>
-            new(ManifestJson.FileName, $"Bundle '{m.Name}' does not fit ImageTokenizer: {problem}. Re-export the bundle.");
-
-        static bool Is(TensorSpec t, string dtype, IReadOnlyList<TensorDimension> shape) =>
-            t.Dtype == dtype && t.Shape.SequenceEqual(shape);
-
-        static string Text(IEnumerable<TensorDimension> shape) => "[" + string.Join(", ", shape) + "]";
     }
 }

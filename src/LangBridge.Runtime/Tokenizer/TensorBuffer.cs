@@ -1,15 +1,13 @@
-using Microsoft.ML.OnnxRuntime;
-
 namespace LangBridge.Runtime;
 
 /// <summary>
-/// A pinned array and the OrtValue that views it. The array lives on the pinned object heap, so
+/// A pinned array and the graph tensor that views it. The array lives on the pinned object heap, so
 /// ONNX Runtime reads and writes it in place (no copies) and the GC never has to move around it.
 /// </summary>
 internal sealed class TensorBuffer<T> : IDisposable
     where T : unmanaged
 {
-    public TensorBuffer(long[] shape)
+    public TensorBuffer(string name, long[] shape)
     {
         long count = 1;
         foreach (var d in shape)
@@ -18,12 +16,15 @@ internal sealed class TensorBuffer<T> : IDisposable
         }
 
         Array = GC.AllocateUninitializedArray<T>(checked((int)count), pinned: true);
-        Value = OrtValue.CreateTensorValueFromMemory(Array, shape);
+        Tensor = GraphTensor.FromMemory(name, Array.AsMemory(), shape);
     }
 
     public T[] Array { get; }
 
-    public OrtValue Value { get; }
+    public GraphTensor Tensor { get; }
 
-    public void Dispose() => Value.Dispose();
+    /// <summary>A second view of the same memory under another name (one graph's output is the next one's input).</summary>
+    public GraphTensor Alias(string name) => GraphTensor.FromMemory(name, Array.AsMemory(), [.. Tensor.Shape]);
+
+    public void Dispose() => Tensor.Dispose();
 }

@@ -8,17 +8,43 @@ namespace LangBridge.Runtime.Tests.Fixtures;
 /// </summary>
 internal sealed class OnnxModelWriter
 {
-    private const int Float = 1;
-    private const int Int64 = 7;
+    // TensorProto.DataType values.
+    public const int Float = 1, UInt8 = 2, Int32 = 6, Int64 = 7, Bool = 9, Float16 = 10;
     private readonly List<ProtoWriter> _nodes = [];
     private readonly List<ProtoWriter> _initializers = [];
     private readonly List<ProtoWriter> _inputs = [];
     private readonly List<ProtoWriter> _outputs = [];
     private int _nodeCount;
 
-    public void Input(string name, bool isInt64, params object[] shape) => _inputs.Add(ValueInfo(name, isInt64, shape));
+    public void Input(string name, bool isInt64, params object[] shape) => _inputs.Add(ValueInfo(name, isInt64 ? Int64 : Float, shape));
 
-    public void Output(string name, bool isInt64, params object[] shape) => _outputs.Add(ValueInfo(name, isInt64, shape));
+    public void Output(string name, bool isInt64, params object[] shape) => _outputs.Add(ValueInfo(name, isInt64 ? Int64 : Float, shape));
+
+    public void TypedInput(string name, int elementType, params object[] shape) => _inputs.Add(ValueInfo(name, elementType, shape));
+
+    public void TypedOutput(string name, int elementType, params object[] shape) => _outputs.Add(ValueInfo(name, elementType, shape));
+
+    /// <summary>
+    /// A float initializer whose values live in an external-data file (ONNX external data: data_location
+    /// EXTERNAL, external_data location/offset/length); returns the bytes to write at that offset.
+    /// </summary>
+    public byte[] ExternalInitializer(string name, float[] values, string location, long offset, params long[] dims)
+    {
+        var raw = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        var t = new ProtoWriter();
+        foreach (var d in dims)
+        {
+            t.Varint(1, d);
+        }
+
+        t.Varint(2, Float).String(8, name);
+        t.Message(13, new ProtoWriter().String(1, "location").String(2, location));
+        t.Message(13, new ProtoWriter().String(1, "offset").String(2, offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        t.Message(13, new ProtoWriter().String(1, "length").String(2, raw.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        t.Varint(14, 1); // DataLocation.EXTERNAL
+        _initializers.Add(t);
+        return raw;
+    }
 
     public void Initializer(string name, float[] values, params long[] dims) =>
         _initializers.Add(Tensor(name, Float, MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), dims));
@@ -75,7 +101,7 @@ internal sealed class OnnxModelWriter
         return t.Varint(2, type).String(8, name).Bytes(9, raw);
     }
 
-    private static ProtoWriter ValueInfo(string name, bool isInt64, object[] shape)
+    private static ProtoWriter ValueInfo(string name, int elementType, object[] shape)
     {
         var shapeProto = new ProtoWriter();
         foreach (var d in shape)
@@ -83,7 +109,7 @@ internal sealed class OnnxModelWriter
             shapeProto.Message(1, d is string symbol ? new ProtoWriter().String(2, symbol) : new ProtoWriter().Varint(1, Convert.ToInt64(d)));
         }
 
-        var tensorType = new ProtoWriter().Varint(1, isInt64 ? Int64 : Float).Message(2, shapeProto);
+        var tensorType = new ProtoWriter().Varint(1, elementType).Message(2, shapeProto);
         return new ProtoWriter().String(1, name).Message(2, new ProtoWriter().Message(1, tensorType));
     }
 }

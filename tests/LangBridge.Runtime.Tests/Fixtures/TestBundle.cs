@@ -62,27 +62,46 @@ internal sealed class TestBundle : IDisposable
             ["encoder"] = new()
             {
                 File = "encoder.onnx",
-                Inputs = [new TensorSpec { Name = "image", Dtype = "float32", Shape = ["batch", C, H, W] }],
-                Outputs = [new TensorSpec { Name = "latents", Dtype = "float32", Shape = ["batch", N, D] }],
+                Inputs = [new TensorSpec { Name = "image", Dtype = "float32", Meaning = TensorMeaning.Image, Shape = ["batch", C, H, W] }],
+                Outputs = [new TensorSpec { Name = "latents", Dtype = "float32", Meaning = TensorMeaning.Latents, Shape = ["batch", N, D] }],
             },
             ["quantizer"] = new()
             {
                 File = "quantizer.onnx",
-                Inputs = [new TensorSpec { Name = "latents", Dtype = "float32", Shape = ["batch", N, D] }],
+                Inputs = [new TensorSpec { Name = "latents", Dtype = "float32", Meaning = TensorMeaning.Latents, Shape = ["batch", N, D] }],
                 Outputs =
                 [
-                    new TensorSpec { Name = "token_ids", Dtype = "int64", Shape = ["batch", N] },
-                    new TensorSpec { Name = "codes", Dtype = "float32", Shape = ["batch", N, D] },
+                    new TensorSpec { Name = "token_ids", Dtype = "int64", Meaning = TensorMeaning.TokenIds, Shape = ["batch", N] },
+                    new TensorSpec { Name = "codes", Dtype = "float32", Meaning = TensorMeaning.Codes, Shape = ["batch", N, D] },
                 ],
             },
             ["decoder"] = new()
             {
                 File = "decoder.onnx",
-                Inputs = [new TensorSpec { Name = "token_ids", Dtype = "int64", Shape = ["batch", N] }],
-                Outputs = [new TensorSpec { Name = "image", Dtype = "float32", Shape = ["batch", C, H, W] }],
+                Inputs = [new TensorSpec { Name = "token_ids", Dtype = "int64", Meaning = TensorMeaning.TokenIds, Shape = ["batch", N] }],
+                Outputs = [new TensorSpec { Name = "image", Dtype = "float32", Meaning = TensorMeaning.Image, Shape = ["batch", C, H, W] }],
             },
         },
     };
+
+    /// <summary>
+    /// Rewrites the sealed manifest as bundle format version 1 would have had it: formatVersion 1,
+    /// no meanings (v1 told tensors apart by role, position and dtype); hashes unchanged.
+    /// </summary>
+    public void DowngradeToVersion1()
+    {
+        EditManifestJson(m =>
+        {
+            m["formatVersion"] = 1;
+            foreach (var (_, graph) in m["graphs"]!.AsObject())
+            {
+                foreach (var tensor in graph!["inputs"]!.AsArray().Concat(graph["outputs"]!.AsArray()))
+                {
+                    tensor!.AsObject().Remove("meaning");
+                }
+            }
+        });
+    }
 
     /// <summary>Edits manifest.json as JSON (after sealing), e.g. to plant a bad path.</summary>
     public void EditManifestJson(Action<JsonObject> edit)
