@@ -79,12 +79,14 @@ public sealed class LqaeKindModel : KindModel
         var vocabulary = Encoding.UTF8.GetBytes(string.Concat(Codebook.Words.Select(w => w + "\n")));
         return new BundleDefinition(
         [
-            new GraphDefinition(EncoderRole, Model.Encoder, [new(OnnxInputSpec.Batched("image", c, s, s), "image")], [new("latents", "latents")]),
-            new GraphDefinition(QuantizerRole, Model.Quantizer, [new(OnnxInputSpec.Batched("latents", n, d), "latents")],
-                [new("token_ids", "token_ids"), new("codes", "codes")]),
-            new GraphDefinition(DecoderRole, Model.TokenDecoder, [new(OnnxInputSpec.BatchedInt64("token_ids", n), "token_ids")], [new("image", "image")]),
+            new GraphDefinition(EncoderRole, Model.Encoder, [new(OnnxInputSpec.Batched("image", c, s, s), TensorMeaning.Image)],
+                [new("latents", TensorMeaning.Latents)]),
+            new GraphDefinition(QuantizerRole, Model.Quantizer, [new(OnnxInputSpec.Batched("latents", n, d), TensorMeaning.Latents)],
+                [new("token_ids", TensorMeaning.TokenIds), new("codes", TensorMeaning.Codes)]),
+            new GraphDefinition(DecoderRole, Model.TokenDecoder, [new(OnnxInputSpec.BatchedInt64("token_ids", n), TensorMeaning.TokenIds)],
+                [new("image", TensorMeaning.Image)]),
         ],
-        [new BundleAsset("vocabulary", VocabularyFile, "vocabulary", vocabulary)],
+        [new BundleAsset("vocabulary", VocabularyFile, AssetType.Vocabulary, vocabulary)],
         new ImageSpec
         {
             Channels = c, Height = s, Width = s,

@@ -66,9 +66,11 @@ public static class BundleExporter
                 Opset = opset,
                 IrVersion = (int)first.Model.IrVersion,
                 RecipeSha256 = recipe.Sha256,
-                Image = definition.Image!,
+                Image = definition.Image,
                 Tokens = definition.Tokens,
                 Graphs = specs,
+                Assets = definition.Assets.Count == 0 ? null
+                    : definition.Assets.ToDictionary(a => a.Role, a => new AssetSpec { File = a.File, Type = a.Type }),
             });
             Publish(staging, target);
             return new BundleExport(target, graphs, manifest);
@@ -85,6 +87,7 @@ public static class BundleExporter
     {
         Name = value.Name,
         Dtype = value.ElementType.ToShortName(),
+        Meaning = meaning,
         Shape = value.Shape.Select(d => d.IsStatic ? TensorDimension.Fixed(d.Size) : TensorDimension.Named(d.Param!)).ToArray(),
     };
 

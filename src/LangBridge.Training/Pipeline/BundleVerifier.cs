@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LangBridge.Onnx.Parity;
+using LangBridge.Runtime;
 using LangBridge.Training.Kinds;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ public sealed record BundleParityReport
 public static class BundleVerifier
 {
     /// <summary>The parity report's file in the bundle folder: a report, outside the sealed set of files, so verify can rewrite it.</summary>
-    public const string ReportFile = "parity.json";
+    public const string ReportFile = BundleManifest.ParityReportFile;
 
     /// <summary>Writes <paramref name="report"/> atomically as the bundle's <see cref="ReportFile"/>; returns its path.</summary>
     public static string WriteReport(string bundleFolder, BundleParityReport report)

@@ -97,11 +97,13 @@ public sealed class ThrowawayKindTests : IDisposable
         var graph = bundle.GetGraph("linear");
         Assert.Equal("x", graph.Inputs[0].Name);
         Assert.True(graph.Inputs[0].Shape[0].IsSymbolic);
+        Assert.Equal("features", graph.Inputs[0].Meaning);
         using var x = Inputs(5);
-        using var runner = new OrtRunner(bundle.ReadVerifiedBytes(graph.File), Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL);
-        var y = runner.Run([x])[0];
+        using var runtime = BundleGraph.Open(bundle, "linear");
+        using var input = GraphTensor.FromMemory("x", x.data<float>().ToArray().AsMemory(), 5, 4);
+        using var y = runtime.Run([input]);
         using var expected = Target(x);
-        Assert.Equal([5L, 2L], y.Shape);
-        Assert.True(tensor(y.Floats!).view(5, 2).allclose(expected, rtol: 0, atol: 0.2));
+        Assert.Equal([5L, 2L], y["y"].Shape);
+        Assert.True(tensor(y["y"].ToArray<float>()).view(5, 2).allclose(expected, rtol: 0, atol: 0.2));
     }
 }
