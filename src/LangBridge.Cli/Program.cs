@@ -2,6 +2,9 @@ using System.CommandLine;
 using LangBridge.Cli;
 using LangBridge.Cli.Commands;
 
+// Before any command can touch TorchSharp: libtorch's C++ warnings stay out of the terminal.
+LibTorchLogging.Apply();
+
 // `langbridge`: one subcommand per pipeline step; the Cake tasks call these.
 var verbose = new Option<bool>("--verbose")
 {
