@@ -34,6 +34,15 @@ internal static class LibTorchLogging
         return true;
     }
 
+    /// <summary>The threshold in words, for `langbridge info`.</summary>
+    public static string Describe() => Level switch
+    {
+        null => "unknown (libc10 not found)",
+        var level => $"{Names.ElementAtOrDefault(level.Value) ?? level.ToString()} (set {Variable} to change)",
+    };
+
+    private static readonly string[] Names = ["INFO", "WARNING", "ERROR", "FATAL"];
+
     /// <summary>The values c10 itself accepts for <see cref="Variable"/>; null for unset or unknown.</summary>
     internal static int? Parse(string? value) => value?.Trim().ToUpperInvariant() switch
     {

@@ -39,6 +39,19 @@ public sealed class LibTorchLoggingTests
     }
 
     [Theory]
+    [InlineData(null, "ERROR")]
+    [InlineData("WARNING", "WARNING")]
+    public void The_cli_sets_the_level_at_start_up(string? variable, string shown)
+    {
+        var environment = variable is null ? new Dictionary<string, string>() : new() { [LibTorchLogging.Variable] = variable };
+
+        var result = LangBridgeCli.Run(Path.GetTempPath(), environment, "info");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(result.OutputLines, l => l.Contains("libtorch log level") && l.Contains(shown));
+    }
+
+    [Theory]
     [InlineData("warning", 1)]
     [InlineData(" INFO ", 0)]
     [InlineData("3", 3)]

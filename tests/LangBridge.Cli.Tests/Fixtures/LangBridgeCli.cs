@@ -38,7 +38,9 @@ internal static class LangBridgeCli
         }
     }
 
-    public static CliResult Run(string workingDirectory, params string[] args)
+    public static CliResult Run(string workingDirectory, params string[] args) => Run(workingDirectory, new Dictionary<string, string>(), args);
+
+    public static CliResult Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -52,6 +54,7 @@ internal static class LangBridgeCli
         // Plain text, no terminal colours, whatever the machine running the tests has set.
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment.Remove("TORCH_CPP_LOG_LEVEL");
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
