@@ -111,7 +111,7 @@ public sealed class ImageDecoder
         if (codec is null)
         {
             throw new ImageDecodeException(name, created == SKCodecResult.IncompleteInput
-                ? "the file ends before its header does (truncated)"
+                ? "the file ends early (truncated) — too early to even start decoding it"
                 : "it is not an image SkiaSharp can decode (PNG, JPEG)");
         }
 
