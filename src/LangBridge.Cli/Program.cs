@@ -1,8 +1,18 @@
 using System.CommandLine;
+using LangBridge.Cli;
 using LangBridge.Cli.Commands;
 
+// Before any command can touch TorchSharp: libtorch's C++ warnings stay out of the terminal.
+LibTorchLogging.Apply();
+
 // `langbridge`: one subcommand per pipeline step; the Cake tasks call these.
+var verbose = new Option<bool>("--verbose")
+{
+    Description = "On an error, print its stack trace too (errors are otherwise one line on standard error).",
+    Recursive = true,
+};
 var root = new RootCommand("LangBridge: images into the language of frozen language models — data, training, ONNX export, parity.");
+root.Options.Add(verbose);
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
@@ -13,4 +23,6 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(EncodeCommand.Create());
 root.Subcommands.Add(DecodeCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+CommandErrors.Verbose = parse.GetValue(verbose);
+return await parse.InvokeAsync();

@@ -64,13 +64,6 @@ public sealed class DuplicateWordException : CodebookFormatException
     public string Word { get; }
 }
 
-/// <summary>An image file could not be decoded (not a PNG/JPEG, or corrupt).</summary>
-public sealed class ImageDecodeException : DataFormatException
-{
-    public ImageDecodeException(string filePath, string found, Exception? inner = null)
-        : base(filePath, "a decodable PNG or JPEG image", found, inner) { }
-}
-
 /// <summary>Fetching a package (apt, npm) or running an external tool failed.</summary>
 public sealed class DataFetchException : DataException
 {

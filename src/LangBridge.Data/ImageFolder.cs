@@ -1,4 +1,4 @@
-using SkiaSharp;
+using LangBridge.Imaging;
 
 namespace LangBridge.Data;
 
@@ -13,13 +13,17 @@ public sealed record ImageFolderOptions
 
     /// <summary>1 = grayscale (ITU-R BT.601 luma: 0.299 R + 0.587 G + 0.114 B), 3 = RGB. Default 1.</summary>
     public int Channels { get; init; } = 1;
+
+    /// <summary>Decoding limits (largest image size a header may claim); <see cref="ImageDecodeOptions.Default"/> by default.</summary>
+    public ImageDecodeOptions Decoding { get; init; } = ImageDecodeOptions.Default;
 }
 
 /// <summary>
 /// Bring-your-own images: a folder with one sub-folder per class (the sub-folder name is the class
 /// name; classes are sorted ordinally), each holding PNG or JPEG files (.png, .jpg, .jpeg, any case).
-/// Images are decoded with SkiaSharp, resized (bilinear, with mipmaps when shrinking) and converted to
-/// grayscale or RGB; alpha is ignored (colour channels are used un-premultiplied).
+/// Each image goes through LangBridge.Imaging's <see cref="ImageDecoder"/>, the decoder the runtime
+/// uses too, so a served image reaches the model as the training images did; this class only lays the
+/// pixels out as channel planes (NCHW).
 /// </summary>
 public static class ImageFolder
 {
@@ -48,12 +52,13 @@ public static class ImageFolder
         int imageSize = options.Channels * options.Height * options.Width;
         var pixels = new byte[(long)files.Count * imageSize];
         var labels = new int[files.Count];
+        var decoder = Decoder(options);
         var failures = new System.Collections.Concurrent.ConcurrentBag<(int Index, Exception Error)>();
         Parallel.For(0, files.Count, i =>
         {
             try
             {
-                DecodeInto(files[i].Path, options, pixels.AsSpan(i * imageSize, imageSize));
+                ToPlanes(decoder.Load(files[i].Path), pixels.AsSpan(i * imageSize, imageSize));
                 labels[i] = files[i].Label;
             }
             catch (Exception e)
@@ -67,44 +72,23 @@ public static class ImageFolder
     }
 
     /// <summary>Decodes one image file, resizes it and writes CHW bytes into <paramref name="destination"/>.</summary>
-    /// <exception cref="ImageDecodeException">The file cannot be decoded.</exception>
-    public static void DecodeInto(string path, ImageFolderOptions options, Span<byte> destination)
+    /// <exception cref="ImageDecodeException">The file is missing, truncated, corrupt, too large or not an image.</exception>
+    public static void DecodeInto(string path, ImageFolderOptions options, Span<byte> destination) =>
+        ToPlanes(Decoder(options).Load(path), destination);
+
+    private static ImageDecoder Decoder(ImageFolderOptions options) =>
+        new(options.Width, options.Height, options.Channels, options.Decoding);
+
+    /// <summary>Interleaved H×W×C (the decoder's layout) to C×H×W (the dataset's).</summary>
+    private static void ToPlanes(LangBridge.Runtime.PixelImage image, Span<byte> destination)
     {
-        SKBitmap? decoded;
-        try
-        {
-            decoded = SKBitmap.Decode(path);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new ImageDecodeException(path, $"an error while decoding ({e.Message})", e);
-        }
-        if (decoded is null) throw new ImageDecodeException(path, "data SkiaSharp cannot decode");
-        using (decoded)
-        {
-            var info = new SKImageInfo(options.Width, options.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            using var rgba = new SKBitmap(info);
-            using (var source = decoded.Copy(SKColorType.Rgba8888) ?? throw new ImageDecodeException(path, "an image SkiaSharp cannot convert to RGBA"))
-            {
-                // Keep colours un-premultiplied: copy to an unpremul bitmap of the source size, then scale.
-                if (!source.ScalePixels(rgba, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)))
-                    throw new ImageDecodeException(path, $"an image that cannot be scaled to {options.Width}x{options.Height}");
-            }
-            var span = rgba.GetPixelSpan();
-            int plane = options.Width * options.Height;
-            for (int p = 0; p < plane; p++)
-            {
-                byte r = span[4 * p], g = span[4 * p + 1], b = span[4 * p + 2];
-                if (options.Channels == 1)
-                    destination[p] = (byte)((299 * r + 587 * g + 114 * b + 500) / 1000);
-                else
-                {
-                    destination[p] = r;
-                    destination[plane + p] = g;
-                    destination[2 * plane + p] = b;
-                }
-            }
-        }
+        var pixels = image.Pixels.Span;
+        int channels = image.Channels, plane = image.Width * image.Height;
+        if (destination.Length != channels * plane)
+            throw new ArgumentException($"destination holds {destination.Length} bytes, the image {channels * plane}", nameof(destination));
+        for (int p = 0; p < plane; p++)
+            for (int c = 0; c < channels; c++)
+                destination[c * plane + p] = pixels[p * channels + c];
     }
 
     private static bool IsImage(string path) =>

@@ -4,18 +4,21 @@ using SkiaSharp;
 namespace LangBridge.Imaging;
 
 /// <summary>
-/// Turns PNG/JPEG images into what a bundle's encoder expects, exactly as training prepared them
-/// (see <c>docs/bundle-format.md</c>, "Image preprocessing"): decode with SkiaSharp, convert to
-/// RGBA 8888, scale to the bundle's width × height (bilinear with linear mipmaps, aspect ratio
-/// not kept), ignore alpha, then grayscale by BT.601 luma <c>(299 R + 587 G + 114 B + 500) / 1000</c>
-/// or keep RGB. Normalisation is <see cref="ImageNormalizer"/>'s. Stateless and thread-safe.
+/// Turns PNG/JPEG images into what a bundle's encoder expects, exactly as training prepared them:
+/// <see cref="ImageDecoder"/> (the one decoder LangBridge.Data's image folders use too) at the
+/// bundle's width, height and channels, then <see cref="ImageNormalizer"/>'s normalisation.
+/// Truncated or corrupt files and images over <see cref="ImageDecodeOptions.MaxPixels"/> are refused
+/// with <see cref="ImageDecodeException"/>. Stateless and thread-safe.
 /// </summary>
 public sealed class ImagePreprocessor
 {
+    private readonly ImageDecoder _decoder;
+
     /// <summary>Creates a preprocessor for a bundle's image.</summary>
     /// <param name="spec">The bundle's image (<c>tokenizer.Image</c> or <c>bundle.Manifest.Image</c>).</param>
+    /// <param name="options">Decoding limits; <see cref="ImageDecodeOptions.Default"/> if null.</param>
     /// <exception cref="ArgumentException">The image has a channel count other than 1 or 3.</exception>
-    public ImagePreprocessor(ImageSpec spec)
+    public ImagePreprocessor(ImageSpec spec, ImageDecodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Channels is not (1 or 3))
@@ -24,96 +27,28 @@ public sealed class ImagePreprocessor
         }
 
         Spec = spec;
+        _decoder = new ImageDecoder(spec.Width, spec.Height, spec.Channels, options);
     }
 
     /// <summary>The bundle image this preprocessor produces.</summary>
     public ImageSpec Spec { get; }
 
-    /// <summary>Decodes an image file and brings it to the bundle's size and channels.</summary>
-    /// <exception cref="ImageDecodeException">The file is missing or not a decodable image.</exception>
-    public PixelImage Load(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageDecodeException(path, e.Message, e);
-        }
+    /// <summary>The decoding limits in force.</summary>
+    public ImageDecodeOptions Options => _decoder.Options;
 
-        return Decode(bytes, path);
-    }
+    /// <summary>Decodes an image file and brings it to the bundle's size and channels.</summary>
+    /// <exception cref="ImageDecodeException">The file is missing, truncated, corrupt, too large or not an image.</exception>
+    public PixelImage Load(string path) => _decoder.Load(path);
 
     /// <summary>Decodes encoded image bytes (PNG, JPEG, anything SkiaSharp reads).</summary>
     /// <param name="encoded">The encoded image.</param>
     /// <param name="name">Names the image in error messages.</param>
-    /// <exception cref="ImageDecodeException">The bytes are not a decodable image.</exception>
-    public PixelImage Decode(ReadOnlySpan<byte> encoded, string name = "image bytes")
-    {
-        SKBitmap? bitmap;
-        try
-        {
-            bitmap = SKBitmap.Decode(encoded);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new ImageDecodeException(name, $"an error while decoding ({e.Message})", e);
-        }
-
-        if (bitmap is null)
-        {
-            throw new ImageDecodeException(name, "SkiaSharp cannot decode this data");
-        }
-
-        using (bitmap)
-        {
-            return FromBitmap(bitmap, name);
-        }
-    }
+    /// <exception cref="ImageDecodeException">The bytes are truncated, corrupt, too large or not an image.</exception>
+    public PixelImage Decode(ReadOnlySpan<byte> encoded, string name = "image bytes") => _decoder.Decode(encoded, name);
 
     /// <summary>Brings a decoded bitmap to the bundle's size and channels.</summary>
     /// <exception cref="ImageDecodeException">The bitmap cannot be converted or scaled.</exception>
-    public PixelImage FromBitmap(SKBitmap bitmap, string name = "bitmap")
-    {
-        ArgumentNullException.ThrowIfNull(bitmap);
-        var width = Spec.Width;
-        var height = Spec.Height;
-
-        // The same steps, in the same order, as the training data layer's image folder loader:
-        // any deviation (another filter, premultiplied scaling) changes pixels and so tokens.
-        using var rgba = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        using (var source = bitmap.Copy(SKColorType.Rgba8888) ?? throw new ImageDecodeException(name, "SkiaSharp cannot convert it to RGBA"))
-        {
-            if (!source.ScalePixels(rgba, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)))
-            {
-                throw new ImageDecodeException(name, $"it cannot be scaled to {width}×{height}");
-            }
-        }
-
-        var span = rgba.GetPixelSpan();
-        var plane = width * height;
-        var channels = Spec.Channels;
-        var pixels = new byte[plane * channels];
-        for (var p = 0; p < plane; p++)
-        {
-            byte r = span[4 * p], g = span[(4 * p) + 1], b = span[(4 * p) + 2];
-            if (channels == 1)
-            {
-                pixels[p] = (byte)(((299 * r) + (587 * g) + (114 * b) + 500) / 1000);
-            }
-            else
-            {
-                pixels[3 * p] = r;
-                pixels[(3 * p) + 1] = g;
-                pixels[(3 * p) + 2] = b;
-            }
-        }
-
-        return new PixelImage(width, height, channels, pixels);
-    }
+    public PixelImage FromBitmap(SKBitmap bitmap, string name = "bitmap") => _decoder.FromBitmap(bitmap, name);
 
     /// <summary>Decodes an image file into model input: <c>C×H×W</c> normalised floats.</summary>
     public float[] LoadNormalized(string path)

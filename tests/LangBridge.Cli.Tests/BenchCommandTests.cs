@@ -16,8 +16,8 @@ public sealed class BenchCommandTests : IDisposable
     public void AMissedSpeedGoalIsReportedNotFailed()
     {
         // A search this small is dominated by overheads: the fused search cannot reach half the matmul rate.
-        var result = Cli.Run("bench", "quantizer", "--vectors", "64", "--codes", "256", "--dim", "8", "--repeats", "1", "--positions", "8", "--output", dir);
-        Assert.True(result.ExitCode == 0, result.Tail());
+        var result = LangBridgeCli.Run(LangBridgeCli.RepositoryRoot, "bench", "quantizer", "--vectors", "64", "--codes", "256", "--dim", "8", "--repeats", "1", "--positions", "8", "--output", dir);
+        Assert.True(result.ExitCode == 0, result.ToString());
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "quantizer.json")));
         Assert.True(json.RootElement.GetProperty("ids_identical").GetBoolean());
         Assert.False(json.RootElement.GetProperty("goals_met").GetBoolean(), "the tiny case was expected to miss its speed goals");

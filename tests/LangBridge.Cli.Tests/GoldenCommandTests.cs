@@ -8,7 +8,7 @@ namespace LangBridge.Cli.Tests;
 /// </summary>
 public sealed class GoldenCommandTests : IDisposable
 {
-    private static readonly string Committed = Path.Combine(Cli.RepositoryRoot, "tests", "LangBridge.Training.Tests", "Golden");
+    private static readonly string Committed = Path.Combine(LangBridgeCli.RepositoryRoot, "tests", "LangBridge.Training.Tests", "Golden");
     private readonly string dir = Directory.CreateTempSubdirectory("lb-golden-cli-").FullName;
 
     public GoldenCommandTests()
@@ -31,14 +31,14 @@ public sealed class GoldenCommandTests : IDisposable
         new GoldenOutputs([ids with { Int64 = edited }, golden.Tensor("reconstructions")], golden.Metadata).Save(GoldenFile);
         var before = File.ReadAllBytes(GoldenFile);
 
-        var refused = Cli.Run("golden", "--golden-dir", dir);
+        var refused = LangBridgeCli.Run(LangBridgeCli.RepositoryRoot, "golden", "--golden-dir", dir);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("token_ids: 1 of", refused.StandardOutput);
         Assert.Contains("--accept", refused.StandardError);
         Assert.Equal(before, File.ReadAllBytes(GoldenFile));
 
-        var accepted = Cli.Run("golden", "--golden-dir", dir, "--accept");
-        Assert.True(accepted.ExitCode == 0, accepted.Tail());
+        var accepted = LangBridgeCli.Run(LangBridgeCli.RepositoryRoot, "golden", "--golden-dir", dir, "--accept");
+        Assert.True(accepted.ExitCode == 0, accepted.ToString());
         Assert.Equal(GoldenOutputs.Load(Path.Combine(Committed, "lqae-reference.golden.safetensors")).Tensor("token_ids").Int64,
             GoldenOutputs.Load(GoldenFile).Tensor("token_ids").Int64);
     }
@@ -47,8 +47,8 @@ public sealed class GoldenCommandTests : IDisposable
     public void UnchangedGoldenOutputsExitZeroAndWriteNothing()
     {
         var before = File.GetLastWriteTimeUtc(GoldenFile);
-        var result = Cli.Run("golden", "--golden-dir", dir);
-        Assert.True(result.ExitCode == 0, result.Tail());
+        var result = LangBridgeCli.Run(LangBridgeCli.RepositoryRoot, "golden", "--golden-dir", dir);
+        Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("unchanged", result.StandardOutput);
         Assert.Equal(before, File.GetLastWriteTimeUtc(GoldenFile));
     }

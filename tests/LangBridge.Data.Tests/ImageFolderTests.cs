@@ -1,3 +1,4 @@
+using LangBridge.Imaging;
 using SkiaSharp;
 
 namespace LangBridge.Data.Tests;
@@ -92,7 +93,7 @@ public class ImageFolderTests
         File.WriteAllBytes(bad, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4, 5]);
 
         var e = Assert.Throws<ImageDecodeException>(() => ImageFolder.Load(dir.Path));
-        Assert.Equal(bad, e.FilePath);
+        Assert.Equal(bad, e.ImageName);
         Assert.Contains(bad, e.Message);
     }
 

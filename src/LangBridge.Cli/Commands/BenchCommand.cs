@@ -56,7 +56,7 @@ internal static class BenchCommand
         {
             int m = parse.GetValue(vectors), v = parse.GetValue(codes), d = parse.GetValue(dim), n = parse.GetValue(repeats), p = parse.GetValue(positions);
             if (p < 1 || m % p != 0 || v / p < 2)
-                throw new ArgumentException($"--positions {p} must divide --vectors {m} and leave at least 2 of the {v} codes per position");
+                throw new UsageException($"--positions {p} must divide --vectors {m} and leave at least 2 of the {v} codes per position");
             using var scope = NewDisposeScope();
             var generator = new Generator(7);
             var z = nn.functional.normalize(randn(m, d, generator: generator), dim: 1);

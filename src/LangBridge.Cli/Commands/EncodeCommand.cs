@@ -7,6 +7,8 @@ namespace LangBridge.Cli.Commands;
 /// <summary>
 /// `langbridge encode &lt;bundle&gt; &lt;image…&gt;`: each image's words (and token ids with --ids) through the lean
 /// runtime (<see cref="ImageTokenizer"/>) and <see cref="ImagePreprocessor"/>, exactly as an application would.
+/// Results go to standard output; an image that cannot be read is reported on standard error (one line
+/// naming it and the problem) and the others are still encoded; the exit code is then 1.
 /// </summary>
 internal static class EncodeCommand
 {
@@ -20,7 +22,8 @@ internal static class EncodeCommand
         var ids = new Option<bool>("--ids") { Description = "Also print the token ids: '<image>: <ids> | <words>'." };
         var command = new Command("encode",
             "Turn images into words of the bundle's vocabulary with the runtime library (ONNX Runtime): one line per image, " +
-            "'<image>: <words>'. Images are brought to the bundle's size and channels as in training.");
+            "'<image>: <words>'. Images are brought to the bundle's size and channels as in training. " +
+            "Unreadable images are reported on standard error and skipped; the exit code is then 1.");
         command.Arguments.Add(images);
         command.Options.Add(ids);
         session.AddTo(command);
@@ -30,20 +33,38 @@ internal static class EncodeCommand
             var preprocessor = new ImagePreprocessor(tokenizer.Image);
             var paths = parse.GetValue(images)!;
             var withIds = parse.GetValue(ids);
+            var failed = 0;
             foreach (var chunk in paths.Chunk(BatchSize))
             {
                 ct.ThrowIfCancellationRequested();
-                var pixels = chunk.Select(preprocessor.Load).ToArray();
-                var tokens = tokenizer.Encode(pixels);
-                for (var i = 0; i < chunk.Length; i++)
+                var readable = new List<(string Path, PixelImage Pixels)>(chunk.Length);
+                foreach (var path in chunk)
+                {
+                    try
+                    {
+                        readable.Add((path, preprocessor.Load(path)));
+                    }
+                    catch (ImageDecodeException e)
+                    {
+                        // One bad file must not cost the user the results of the good ones.
+                        Console.Error.WriteLine($"error: {path}: {CommandErrors.OneLine(e.Problem)}");
+                        failed++;
+                    }
+                }
+
+                if (readable.Count == 0) continue;
+                var tokens = tokenizer.Encode(readable.Select(r => r.Pixels).ToArray());
+                for (var i = 0; i < readable.Count; i++)
                 {
                     Console.Out.WriteLine(withIds
-                        ? $"{chunk[i]}: {string.Join(' ', tokens[i].TokenIds)} | {tokens[i].Text}"
-                        : $"{chunk[i]}: {tokens[i].Text}");
+                        ? $"{readable[i].Path}: {string.Join(' ', tokens[i].TokenIds)} | {tokens[i].Text}"
+                        : $"{readable[i].Path}: {tokens[i].Text}");
                 }
             }
 
-            return 0;
+            if (failed == 0) return 0;
+            Console.Error.WriteLine($"error: {failed} of {paths.Length} images could not be read; the other {paths.Length - failed} were encoded.");
+            return CommandErrors.UserError;
         }));
         return command;
     }

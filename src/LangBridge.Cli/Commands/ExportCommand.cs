@@ -34,7 +34,7 @@ internal static class ExportCommand
         {
             var level = parse.GetValue(opset);
             if (level < OnnxOpset.Min || level > OnnxOpset.Max)
-                throw new ArgumentException($"--opset {level} is outside {OnnxOpset.Min}–{OnnxOpset.Max}");
+                throw new UsageException($"--opset {level} is outside {OnnxOpset.Min}–{OnnxOpset.Max}");
             using var trained = RecipeModel.Load(parse.GetValue(recipeOption)!, parse.GetValue(checkpoint), parse.GetValue(vocabulary));
             var folder = parse.GetValue(output) ?? trained.Run.BundleDir;
             var export = BundleExporter.Export(trained.Model, folder, level, Producer);

@@ -21,6 +21,7 @@ internal static class InfoCommand
                 var x = torch.ones(2, 2);                       // (2, 2)
                 var sum = x.matmul(x).sum().item<float>();      // 8
                 table.AddRow("TorchSharp", $"{torch.__version__} loads (check {sum})");
+                table.AddRow("libtorch log level", LibTorchLogging.Describe());
             }
             catch (Exception e)
             {

@@ -22,7 +22,7 @@ internal static class VerifyCommand
         command.Options.Add(images);
         command.SetAction((parse, ct) => CommandErrors.Guard(() =>
         {
-            if (parse.GetValue(images) < 1) throw new ArgumentException($"--images must be at least 1, got {parse.GetValue(images)}");
+            if (parse.GetValue(images) < 1) throw new UsageException($"--images must be at least 1, got {parse.GetValue(images)}");
             using var trained = RecipeModel.Load(parse.GetValue(recipeOption)!, dataRoot: parse.GetValue(dataRoot));
             var bundle = trained.Run.BundleDir;
             if (!File.Exists(Path.Combine(bundle, LangBridge.Runtime.ManifestJson.FileName)))

@@ -1,3 +1,4 @@
+using LangBridge.Data;
 namespace LangBridge.Training.Evaluation;
 
 /// <summary>How a K-shot query weighs a class's K support images.</summary>
@@ -58,7 +59,8 @@ public static class FewShotEvaluator
             .ToDictionary(g => g.Key, g => g.Select(p => p.index).ToArray());
         var classes = byClass.Keys.Where(c => byClass[c].Length >= shots + queriesPerClass).Order().ToArray();
         if (classes.Length < ways)
-            throw new ArgumentException($"{ways}-way {shots}-shot needs {ways} classes with {shots + queriesPerClass} images; found {classes.Length}");
+            throw new DataException($"{ways}-way {shots}-shot needs {ways} classes with {shots + queriesPerClass} images each; the evaluation set has {classes.Length} " +
+                                    "(raise evaluation.testLimit)");
 
         var random = new Random(seed);
         long correct = 0, total = 0;

@@ -36,7 +36,7 @@ public sealed class LqaeModel : nn.Module
     {
         recipe.Validate();
         if (codebook.ndim != 2 || codebook.shape[1] != recipe.Codebook.Dimension)
-            throw new ArgumentException(
+            throw new LangBridge.Data.DataException(
                 $"the codebook is [{string.Join(", ", codebook.shape)}]; the recipe expects [V, {recipe.Codebook.Dimension}]");
         this.recipe = recipe;
         encoder = BuildEncoder(recipe);
