@@ -55,7 +55,8 @@ public class FewShotEvaluatorTests
     [Fact]
     public void TooFewImagesPerClassIsAnError()
     {
-        var error = Assert.Throws<ArgumentException>(() => FewShotEvaluator.Accuracy(Tokens, Labels, 2, 3, 1, 10, 0));
+        // A user-level error (the evaluation set is too small), reported by the CLI as one line.
+        var error = Assert.Throws<LangBridge.Data.DataException>(() => FewShotEvaluator.Accuracy(Tokens, Labels, 2, 3, 1, 10, 0));
         Assert.Contains("2-way 3-shot", error.Message);
     }
 }

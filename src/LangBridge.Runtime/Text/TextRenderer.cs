@@ -21,6 +21,9 @@ public sealed class TextRenderer
 
     public TextRenderOptions Options { get; }
 
+    /// <summary>The glyphs drawn.</summary>
+    public UnifontFont Font => _font;
+
     /// <summary>The text as the renderer draws it: NFC, lower-cased if asked, control characters dropped, whitespace runs as one space, trimmed.</summary>
     public string Normalize(string text)
     {
