@@ -79,6 +79,7 @@ public class ImporterStrictnessTests
         Assert.All(r.parameters(), p => Assert.False(p.requires_grad));
         Assert.False(r.training);
         Assert.InRange(r.MeanImage.mean().item<float>(), 100f, 130f);              // the mean image was copied, BGR means ~103–123
+        Assert.Contains("mean_image", r.named_buffers().Select(b => b.name));       // travels with the module (to(device), state dict)
     }
 
     [Fact]
