@@ -82,6 +82,29 @@ public class ImporterStrictnessTests
         Assert.Contains("mean_image", r.named_buffers().Select(b => b.name));       // travels with the module (to(device), state dict)
     }
 
+    /// <summary>A training model holding both frozen encoders, as a bridge model would.</summary>
+    private sealed class Holder : TorchSharp.torch.nn.Module
+    {
+        private readonly ResNet18 resnet;
+        private readonly BertEncoder bert;
+        public Holder(ResNet18 r, BertEncoder b) : base("holder") { resnet = r; bert = b; RegisterComponents(); }
+    }
+
+    private static Holder? _holder;
+
+    [Fact]
+    public void FrozenModules_StayInEvalMode_InsideATrainingParent()
+    {
+        // Kept alive for the run: the holder shares the imported modules the other tests use.
+        var parent = _holder ??= new Holder(Originals.ResNet, Originals.MiniLm);
+        parent.train();
+        Assert.True(parent.training);
+        Assert.False(Originals.ResNet.training);
+        Assert.False(Originals.MiniLm.training);
+        Assert.All(Originals.ResNet.modules(), m => Assert.False(m.training));        // batch norms keep their trained statistics
+        Assert.All(Originals.MiniLm.parameters(), p => Assert.False(p.requires_grad));
+    }
+
     [Fact]
     public void ResNet_UnsupportedPadding_FailsNamingTheNode()
     {

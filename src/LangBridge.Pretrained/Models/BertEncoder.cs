@@ -179,9 +179,16 @@ public sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor>, IOnnxExport
     public BertEncoder Frozen()
     {
         foreach (var p in parameters()) p.requires_grad_(false);
+        IsFrozen = true;
         eval();
         return this;
     }
+
+    /// <summary>Set by <see cref="Frozen"/>: the module then stays in eval mode when a model that contains it is put in training mode.</summary>
+    public bool IsFrozen { get; private set; }
+
+    /// <summary>A frozen module ignores train(true): its parent's train() must not switch it to batch statistics or dropout.</summary>
+    public override void train(bool on = true) => base.train(on && !IsFrozen);
 
     /// <summary>The Hugging Face name of one of our parameters (e.g. "layers.3.query.weight" → "encoder.layer.3.attention.self.query.weight").</summary>
     public static string HfName(string ours)

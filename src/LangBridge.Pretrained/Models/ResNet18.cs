@@ -106,9 +106,16 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>, IOnnxExportable
     public ResNet18 Frozen()
     {
         foreach (var p in parameters()) p.requires_grad_(false);
+        IsFrozen = true;
         eval();
         return this;
     }
+
+    /// <summary>Set by <see cref="Frozen"/>: the module then stays in eval mode when a model that contains it is put in training mode.</summary>
+    public bool IsFrozen { get; private set; }
+
+    /// <summary>A frozen module ignores train(true): its parent's train() must not switch it to batch statistics or dropout.</summary>
+    public override void train(bool on = true) => base.train(on && !IsFrozen);
 
     /// <summary>Exports image (batch, 3, 224, 224) float32 RGB [0, 255] → features (batch, 512).</summary>
     public OnnxExportResult ExportOnnx(int opset = OnnxOpset.Default) =>
