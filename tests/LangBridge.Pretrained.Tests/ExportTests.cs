@@ -72,6 +72,8 @@ public class ExportTests(ITestOutputHelper output)
         using var shortOnly = m.call(ids[.., ..4], ones(1, 4, ScalarType.Int64));
         Assert.True(padded[.., ..4].allclose(shortOnly, rtol: 1e-5, atol: 1e-5));
         Assert.False(full[.., ..4].allclose(shortOnly, rtol: 1e-3, atol: 1e-3));
+        using var noMask = m.Encode(ids);
+        Assert.True(noMask.allclose(full, rtol: 0, atol: 0));                        // no mask = every position a token
     }
 
     /// <summary>Small graphs of each new op, run by ONNX Runtime against the TorchSharp result.</summary>

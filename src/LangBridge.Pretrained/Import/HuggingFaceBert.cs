@@ -32,8 +32,9 @@ public static class HuggingFaceBert
 
         var (config, lowerCase) = ReadConfig(configPath);
         var vocab = new WordPieceVocabulary(WordPieceVocabulary.ReadLines(vocabPath));
-        if (vocab.Count != config.VocabSize)
-            throw new PretrainedFormatException(vocabPath, "vocab_size", $"config says {config.VocabSize} tokens, vocab.txt has {vocab.Count}.");
+        // A table may be padded past the vocabulary (rows never looked up); a token without a row cannot be embedded.
+        if (vocab.Count > config.VocabSize)
+            throw new PretrainedFormatException(vocabPath, "vocab_size", $"config says {config.VocabSize} embedding rows, vocab.txt has {vocab.Count} tokens.");
 
         using var st = Safetensors.Open(weightsPath);
         string? Resolve(string name) =>

@@ -146,6 +146,14 @@ public sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor>, IOnnxExport
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Hidden states (B, S, D) of ids (B, S); without a mask every position is a token.</summary>
+    public Tensor Encode(Tensor inputIds, Tensor? attentionMask = null)
+    {
+        if (attentionMask is not null) return call(inputIds, attentionMask);
+        using var ones = torch.ones_like(inputIds);
+        return call(inputIds, ones);
+    }
+
     /// <summary>(1 − m)·MaskValue, broadcast over heads and queries: (B, S) → (B, 1, 1, S).</summary>
     public Tensor AdditiveMask(Tensor attentionMask)
     {
