@@ -69,6 +69,8 @@ internal static class CommandErrors
         // Each library's own base type: runtime (ONNX Runtime failures included) and imaging, data, recipes,
         // checkpoints, training (divergence, too few examples), golden files.
         LangBridgeException or DataException or RecipeException or CheckpointException or TrainingException or GoldenFileException
+        // Pretrained networks: a package or file missing, a graph or weight file that does not fit the module.
+        or LangBridge.Pretrained.PretrainedException
         // Export, the ONNX checker and ONNX Runtime called directly.
         or OnnxExportException or OnnxCheckerUnavailableException or OnnxRuntimeException
         // The CLI's own: a bad option value, a failed verification.

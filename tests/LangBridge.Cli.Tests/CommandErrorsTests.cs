@@ -34,6 +34,7 @@ public sealed class CommandErrorsTests
         { "export", Thrown(() => new OnnxExportException("encoder.stem", typeof(object), "no ONNX converter is registered for it")) },
         { "onnx runtime (harness)", Thrown(() => new InferenceException("encoder.onnx", "encoder.onnx: input 'image' has the wrong shape")) },
         { "training", Thrown(() => new LangBridge.Training.Pipeline.TrainingException("training diverged at step 12 (main): loss NaN")) },
+        { "pretrained", Thrown(() => new LangBridge.Pretrained.PretrainedFormatException("model.safetensors", "encoder.layer.0.attention.self.query.weight", "missing")) },
         { "golden (typed)", Thrown(() => new LangBridge.Training.Golden.GoldenFileException("g.safetensors", "not a langbridge-golden file")) },
         { "usage", Thrown(() => new UsageException("--positions 3 must divide --vectors 10")) },
         { "golden file", Thrown(() => new InvalidDataException("g.safetensors: not a langbridge-golden file")) },
