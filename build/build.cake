@@ -1,7 +1,7 @@
 // LangBridge build. Every pipeline step is a `langbridge` CLI command; the tasks here only
 // orchestrate (build, run the CLI, run the tests), so each step can also be run by hand.
 //
-//   ./build.sh                          Default: Data -> Train -> Evaluate -> Export -> Verify
+//   ./build.sh                          Default: Data -> Pretrained -> Train -> Evaluate -> Export -> Verify
 //   ./build.sh --target=Test            build and run every test project
 //   ./build.sh --target=Data --force    refetch the data cache
 //
@@ -182,11 +182,13 @@ Task("Pack")
     .IsDependentOn("PackModels");
 
 Task("Bench")
-    .Description("Quantizer search vs naive and the matmul roof; runtime Encode vs TorchSharp eager (needs the exported bundle). Writes artifacts/bench/.")
+    .Description("Quantizer search vs naive and the matmul roof; runtime Encode vs TorchSharp eager (needs the exported bundle); the exported pretrained networks vs their original graphs (needs the Data cache). Writes artifacts/bench/.")
     .IsDependentOn("BuildCli")
     .Does(() =>
 {
     Langbridge("bench quantizer");
+    if (DirectoryExists(artifacts.Combine("data/pretrained"))) Langbridge("bench pretrained");
+    else Warning("No pretrained networks in the data cache yet: run ./build.sh --target=Data first for the pretrained benchmark.");
     foreach (var recipe in recipes)
     {
         var name = System.IO.Path.GetFileNameWithoutExtension(recipe);
@@ -195,8 +197,14 @@ Task("Bench")
     }
 });
 
+Task("Pretrained")
+    .Description("Parity of the imported pretrained networks (MiniLM, ResNet-18) with their original graphs; writes artifacts/reports/pretrained/parity.json.")
+    .IsDependentOn("Data")
+    .Does(() => Langbridge("pretrained verify"));
+
 Task("Default")
     .IsDependentOn("Data")
+    .IsDependentOn("Pretrained")
     .IsDependentOn("Train")
     .IsDependentOn("Evaluate")
     .IsDependentOn("Export")

@@ -69,13 +69,13 @@ internal static class BenchCommand
             double searchFlops = 2.0 * m * v * d;
             var defaults = new QuantizerSection();
 
-            var matmul = Median(n, () => square.matmul(square));
-            var naive = Median(n, () => NearestCodeSearch.Naive(z, codesT));
-            var fused = Median(n, () => NearestCodeSearch.Tiled(z, codesT, defaults.VectorTile, defaults.CodeTile));
+            var matmul = BenchTiming.Median(n, () => square.matmul(square));
+            var naive = BenchTiming.Median(n, () => NearestCodeSearch.Naive(z, codesT));
+            var fused = BenchTiming.Median(n, () => NearestCodeSearch.Tiled(z, codesT, defaults.VectorTile, defaults.CodeTile));
             bool identical = NearestCodeSearch.Naive(z, codesT).eq(NearestCodeSearch.Tiled(z, codesT, defaults.VectorTile, defaults.CodeTile)).all().item<bool>();
-            var positional = Median(n, () => NearestCodeSearch.Positional(sequences, byPosition));
+            var positional = BenchTiming.Median(n, () => NearestCodeSearch.Positional(sequences, byPosition));
             var sweep = new[] { (1024, 1024), (4096, 512), (8192, 512), (8192, 1024), (2048, 256) }
-                .Select(t => new { vector_tile = t.Item1, code_tile = t.Item2, gflops = searchFlops / Median(n, () => NearestCodeSearch.Tiled(z, codesT, t.Item1, t.Item2)) / 1e9 })
+                .Select(t => new { vector_tile = t.Item1, code_tile = t.Item2, gflops = searchFlops / BenchTiming.Median(n, () => NearestCodeSearch.Tiled(z, codesT, t.Item1, t.Item2)) / 1e9 })
                 .ToArray();
 
             double matmulGflops = 2.0 * 2048 * 2048 * 2048 / matmul / 1e9, naiveGflops = searchFlops / naive / 1e9, fusedGflops = searchFlops / fused / 1e9;
@@ -142,8 +142,8 @@ internal static class BenchCommand
                 using (var ids = lqae.Model.Encode(images))
                     if (!ids.data<long>().ToArray().SequenceEqual(tokenizer.Encode(floats, batch, slice.Channels, slice.Height, slice.Width).SelectMany(t => t.TokenIds.ToArray())))
                         wrong.Add($"batch {batch}: the runtime's token ids differ from TorchSharp's");
-                var torchSeconds = Median(n, () => lqae.Model.Encode(images));
-                var ortSeconds = Median(n, () => tokenizer.Encode(floats, batch, slice.Channels, slice.Height, slice.Width));
+                var torchSeconds = BenchTiming.Median(n, () => lqae.Model.Encode(images));
+                var ortSeconds = BenchTiming.Median(n, () => tokenizer.Encode(floats, batch, slice.Channels, slice.Height, slice.Width));
                 rows.Add(new
                 {
                     batch,
@@ -174,30 +174,6 @@ internal static class BenchCommand
     {
         foreach (var p in problems.OfType<string>()) Console.Error.WriteLine($"error: {p}");
         return problems.Any(p => p is not null) ? 1 : 0;
-    }
-
-    /// <summary>Warm-up the measured code gets before timing: at least one run and this long.</summary>
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(0.5);
-
-    /// <summary>
-    /// Median wall time in seconds of <paramref name="repeats"/> runs after a warm-up of at least <see cref="WarmUp"/>;
-    /// disposes what each run creates.
-    /// </summary>
-    private static double Median(int repeats, Func<object> body)
-    {
-        double Once()
-        {
-            using var scope = NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            body();
-            return clock.Elapsed.TotalSeconds;
-        }
-        // One warm-up run is not enough for a sub-millisecond call: ONNX Runtime's first few runs of a
-        // session take up to twice its steady-state time.
-        var warming = Stopwatch.StartNew();
-        do Once(); while (warming.Elapsed < WarmUp);
-        var times = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => Once()).Order().ToArray();
-        return times[times.Length / 2];
     }
 
     private static Option<string?> Output() => new("--output", "-o") { Description = "Folder for the result (default: artifacts/bench)." };

@@ -20,7 +20,6 @@ namespace LangBridge.Cli.Commands;
 internal static class BenchPretrainedCommand
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(0.5);
 
     public static Command Create()
     {
@@ -66,8 +65,8 @@ internal static class BenchPretrainedCommand
                 using (no_grad()) eager = bert.call(ids, mask);
                 ok &= ErrorStats.Compare("hidden_states", eager.flatten(), tensor(RunOrig()), PretrainedParity.Fp32).Passed;
                 allCorrect &= ok;
-                double ours = Median(n, () => RunOurs()), orig = Median(n, () => RunOrig());
-                double torch = Median(n, () => { using var g = no_grad(); return bert.call(ids, mask); });
+                double ours = BenchTiming.Median(n, () => RunOurs()), orig = BenchTiming.Median(n, () => RunOrig());
+                double torch = BenchTiming.Median(n, () => { using var g = no_grad(); return bert.call(ids, mask); });
                 cases.Add(new
                 {
                     model = "minilm", batch = b, tokens = s, ours_ms = ours * 1e3, original_ms = orig * 1e3, torchsharp_eager_ms = torch * 1e3,
@@ -93,8 +92,8 @@ internal static class BenchPretrainedCommand
                 using (no_grad()) eager = resnet.call(images);
                 ok &= ErrorStats.Compare("features", eager.flatten(), tensor(RunOrig()), PretrainedParity.Fp32).Passed;
                 allCorrect &= ok;
-                double ours = Median(n, () => RunOurs()), orig = Median(n, () => RunOrig());
-                double torch = Median(n, () => { using var g = no_grad(); return resnet.call(images); });
+                double ours = BenchTiming.Median(n, () => RunOurs()), orig = BenchTiming.Median(n, () => RunOrig());
+                double torch = BenchTiming.Median(n, () => { using var g = no_grad(); return resnet.call(images); });
                 foreach (var v in singles) v.Dispose();
                 cases.Add(new
                 {
@@ -119,21 +118,5 @@ internal static class BenchPretrainedCommand
             return allCorrect ? 0 : 1;
         })));
         return command;
-    }
-
-    /// <summary>Median wall time in seconds of <paramref name="repeats"/> runs after at least <see cref="WarmUp"/> of warm-up runs.</summary>
-    private static double Median(int repeats, Func<object> body)
-    {
-        double Once()
-        {
-            using var scope = NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            body();
-            return clock.Elapsed.TotalSeconds;
-        }
-        var warming = Stopwatch.StartNew();
-        do Once(); while (warming.Elapsed < WarmUp);
-        var times = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => Once()).OrderBy(t => t).ToArray();
-        return times[times.Length / 2];
     }
 }
