@@ -1,4 +1,4 @@
-using LangBridge.Pretrained.Text;
+using LangBridge.Runtime;
 using BertTokenizer = Microsoft.ML.Tokenizers.BertTokenizer;
 using BertOptions = Microsoft.ML.Tokenizers.BertOptions;
 using Xunit.Abstractions;
