@@ -128,7 +128,7 @@ public sealed class TextEmbedderTests(ITestOutputHelper output) : IDisposable
     public void TokenizerThatDoesNotFitTheEncoder_IsRefusedAtExport()
     {
         var m = TinyModel();
-        var longer = new WordPieceTokenizer(m.Tokenizer.Vocabulary, m.Tokenizer.Options with { MaxLength = TinyHuggingFaceBert.Positions + 1 });
+        var longer = new WordPieceTokenizer(m.Tokenizer.Vocabulary, new WordPieceOptions { MaxLength = TinyHuggingFaceBert.Positions + 1 });
         Assert.Throws<PretrainedException>(() => TextEncoderBundle.Export(m.Encoder, longer, Path.Combine(_bundles, "bad"), "bad"));
         Assert.False(Directory.Exists(Path.Combine(_bundles, "bad")));
     }

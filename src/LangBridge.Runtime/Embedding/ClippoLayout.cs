@@ -5,8 +5,14 @@ namespace LangBridge.Runtime;
 /// served; the text path only when the text encoder reads rendered text (the two-tower GloVe baseline's
 /// text encoder reads word vectors the runtime cannot make, so <see cref="RenderedText"/> is then null).
 /// </summary>
-internal sealed record ClippoLayout(TensorSpec Image, TensorSpec ImageEmbeddings, TensorSpec? RenderedText, TensorSpec? TextEmbeddings, int Dimension)
+internal sealed class ClippoLayout(TensorSpec image, TensorSpec imageEmbeddings, TensorSpec? renderedText, TensorSpec? textEmbeddings, int dimension)
 {
+    public TensorSpec Image { get; } = image;
+    public TensorSpec ImageEmbeddings { get; } = imageEmbeddings;
+    public TensorSpec? RenderedText { get; } = renderedText;
+    public TensorSpec? TextEmbeddings { get; } = textEmbeddings;
+    public int Dimension { get; } = dimension;
+
     public const string ImageRole = "image_encoder", TextRole = "text_encoder";
     public const string FontAsset = "font", RendererAsset = "text_renderer";
 

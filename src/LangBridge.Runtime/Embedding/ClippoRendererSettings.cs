@@ -7,7 +7,7 @@ namespace LangBridge.Runtime;
 /// The <c>text_renderer.json</c> asset of a <c>clippo</c> bundle: how training drew captions (canvas, glyph
 /// scale, lower case, grey levels) and normalised the pixels, so that serving draws the same input.
 /// </summary>
-internal sealed record ClippoRendererSettings
+internal sealed class ClippoRendererSettings
 {
     // Unknown keys are ignored: the training side may record more (e.g. the font's file name, the embedding size).
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -6,10 +6,23 @@ namespace LangBridge.Runtime;
 /// A unit-length embedding of one image or text (<see cref="ImageEmbedder"/>, <see cref="TextEmbedder"/>):
 /// the dot product of two is their cosine similarity.
 /// </summary>
-/// <param name="Vector">The unit vector (<see cref="Dimension"/> floats).</param>
-/// <param name="Truncated">For text: whether the input was cut to fit (the encoder's maximum length, or the canvas); false for images.</param>
-public sealed record Embedding(ImmutableArray<float> Vector, bool Truncated = false)
+public sealed class Embedding
 {
+    /// <summary>Wraps a unit vector.</summary>
+    /// <param name="vector">The unit vector (<see cref="Dimension"/> floats).</param>
+    /// <param name="truncated">For text: whether the input was cut to fit; false for images.</param>
+    public Embedding(ImmutableArray<float> vector, bool truncated = false)
+    {
+        Vector = vector;
+        Truncated = truncated;
+    }
+
+    /// <summary>The unit vector (<see cref="Dimension"/> floats).</summary>
+    public ImmutableArray<float> Vector { get; }
+
+    /// <summary>For text: whether the input was cut to fit (the encoder's maximum length, or the canvas); false for images.</summary>
+    public bool Truncated { get; }
+
     /// <summary>Number of components.</summary>
     public int Dimension => Vector.Length;
 

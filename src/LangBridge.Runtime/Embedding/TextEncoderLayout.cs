@@ -5,8 +5,14 @@ namespace LangBridge.Runtime;
 /// shapes <see cref="TextEmbedder"/> builds buffers for. Run before any session exists and by
 /// <see cref="BundleWriter.Seal"/> (so no bundle the embedder would refuse is written).
 /// </summary>
-internal sealed record TextEncoderLayout(TensorSpec InputIds, TensorSpec AttentionMask, TensorSpec? TokenTypeIds, TensorSpec HiddenStates, int Dimension)
+internal sealed class TextEncoderLayout(TensorSpec inputIds, TensorSpec attentionMask, TensorSpec? tokenTypeIds, TensorSpec hiddenStates, int dimension)
 {
+    public TensorSpec InputIds { get; } = inputIds;
+    public TensorSpec AttentionMask { get; } = attentionMask;
+    public TensorSpec? TokenTypeIds { get; } = tokenTypeIds;
+    public TensorSpec HiddenStates { get; } = hiddenStates;
+    public int Dimension { get; } = dimension;
+
     public const string GraphRole = "text_encoder";
     public const string VocabularyAsset = "text_vocabulary", SettingsAsset = "text_encoder";
 

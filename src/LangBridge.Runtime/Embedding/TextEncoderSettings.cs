@@ -8,7 +8,7 @@ namespace LangBridge.Runtime;
 /// asset <c>text_encoder.json</c> (role <c>text_encoder</c>, type <see cref="AssetType.TextEncoderSettings"/>).
 /// The exporter writes it with <see cref="ToJson"/>; <see cref="TextEmbedder"/> reads it with <see cref="Parse"/>.
 /// </summary>
-public sealed record TextEncoderSettings
+public sealed class TextEncoderSettings
 {
     /// <summary>The asset's usual file name.</summary>
     public const string FileName = "text_encoder.json";

@@ -1,7 +1,7 @@
 namespace LangBridge.Runtime;
 
 /// <summary>Settings of a <see cref="WordPieceTokenizer"/> (BERT's defaults).</summary>
-public sealed record WordPieceOptions
+public sealed class WordPieceOptions
 {
     /// <summary>Lower-case and strip accents (uncased BERT).</summary>
     public bool Uncased { get; init; } = true;
