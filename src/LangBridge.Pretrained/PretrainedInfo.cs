@@ -2,7 +2,7 @@ using LangBridge.Onnx.Graph;
 using LangBridge.Onnx.Parity;
 using LangBridge.Pretrained.Import;
 using LangBridge.Pretrained.Models;
-using LangBridge.Pretrained.Text;
+using LangBridge.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 

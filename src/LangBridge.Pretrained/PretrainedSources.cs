@@ -1,7 +1,7 @@
 using LangBridge.Data;
 using LangBridge.Pretrained.Import;
 using LangBridge.Pretrained.Models;
-using LangBridge.Pretrained.Text;
+using LangBridge.Runtime;
 
 namespace LangBridge.Pretrained;
 

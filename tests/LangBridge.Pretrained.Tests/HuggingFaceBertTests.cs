@@ -6,52 +6,19 @@ using static TorchSharp.torch;
 namespace LangBridge.Pretrained.Tests;
 
 /// <summary>
-/// A tiny BERT (2 layers, hidden 32, 4 heads, FFN 64) written by the test in Hugging Face's folder
+/// A tiny BERT (2 layers, hidden 32, 4 heads, FFN 64) written by <see cref="TinyHuggingFaceBert"/> in Hugging Face's folder
 /// layout, loaded into <see cref="BertEncoder"/>, and compared with a forward written here from the
 /// raw tensors with functional ops, so a tensor landing in the wrong place shows.
 /// </summary>
 public sealed class HuggingFaceBertTests : IDisposable
 {
-    private const int Vocab = 40, Hidden = 32, Layers = 2, Heads = 4, Ffn = 64, Positions = 16;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "langbridge-hf-" + Guid.NewGuid().ToString("N"));
-    private readonly Dictionary<string, Tensor> _weights = new();
-
-    public HuggingFaceBertTests()
-    {
-        Directory.CreateDirectory(_dir);
-        var gen = new Generator(11);
-        void Add(string name, params long[] shape) => _weights[name] = randn(shape, generator: gen) * 0.2f;
-        Add("bert.embeddings.word_embeddings.weight", Vocab, Hidden);
-        Add("bert.embeddings.position_embeddings.weight", Positions, Hidden);
-        Add("bert.embeddings.token_type_embeddings.weight", 2, Hidden);
-        Add("bert.embeddings.LayerNorm.weight", Hidden); Add("bert.embeddings.LayerNorm.bias", Hidden);
-        for (int i = 0; i < Layers; i++)
-        {
-            var p = $"bert.encoder.layer.{i}.";
-            foreach (var n in new[] { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense" })
-            { Add(p + n + ".weight", Hidden, Hidden); Add(p + n + ".bias", Hidden); }
-            Add(p + "attention.output.LayerNorm.weight", Hidden); Add(p + "attention.output.LayerNorm.bias", Hidden);
-            Add(p + "intermediate.dense.weight", Ffn, Hidden); Add(p + "intermediate.dense.bias", Ffn);
-            Add(p + "output.dense.weight", Hidden, Ffn); Add(p + "output.dense.bias", Hidden);
-            Add(p + "output.LayerNorm.weight", Hidden); Add(p + "output.LayerNorm.bias", Hidden);
-        }
-        Add("cls.predictions.bias", Vocab);                                                        // an MLM head we ignore
-        WriteWeights(_weights);
-        WriteConfig("""{"model_type": "bert", "hidden_act": "gelu", "position_embedding_type": "absolute"}""");
-        File.WriteAllLines(Path.Combine(_dir, "vocab.txt"),
-            ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. Enumerable.Range(0, Vocab - 5).Select(i => $"w{i}")]);
-    }
-
-    private void WriteWeights(IReadOnlyDictionary<string, Tensor> weights) =>
-        Safetensors.WriteFile(Path.Combine(_dir, "model.safetensors"),
-            weights.Select(kv => SafeTensor.Float32(kv.Key, kv.Value.shape, kv.Value.contiguous().data<float>().ToArray())));
-
-    private void WriteConfig(string extra)
-    {
-        var baseJson = $$"""{"vocab_size": {{Vocab}}, "hidden_size": {{Hidden}}, "num_hidden_layers": {{Layers}}, "num_attention_heads": {{Heads}}, "intermediate_size": {{Ffn}}, "max_position_embeddings": {{Positions}}, "type_vocab_size": 2, "layer_norm_eps": 1e-12""";
-        var inner = extra.Trim().TrimStart('{').TrimEnd('}').Trim();
-        File.WriteAllText(Path.Combine(_dir, "config.json"), baseJson + (inner.Length > 0 ? ", " + inner : "") + "}");
-    }
+    private const int Vocab = TinyHuggingFaceBert.Vocab, Hidden = TinyHuggingFaceBert.Hidden, Layers = TinyHuggingFaceBert.Layers,
+        Heads = TinyHuggingFaceBert.Heads, Ffn = TinyHuggingFaceBert.Ffn;
+    private readonly TinyHuggingFaceBert _bert = new();
+    private string _dir => _bert.Dir;
+    private Dictionary<string, Tensor> _weights => _bert.Weights;
+    private void WriteWeights(IReadOnlyDictionary<string, Tensor> weights) => _bert.WriteWeights(weights);
+    private void WriteConfig(string extra) => _bert.WriteConfig(extra);
 
     /// <summary>BERT's forward from the raw Hugging Face tensors, independent of BertEncoder.</summary>
     private Tensor Reference(Tensor ids, Tensor mask)
@@ -139,9 +106,5 @@ public sealed class HuggingFaceBertTests : IDisposable
         Assert.Equal("vocab.txt", e.Item);
     }
 
-    public void Dispose()
-    {
-        foreach (var t in _weights.Values) t.Dispose();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _bert.Dispose();
 }

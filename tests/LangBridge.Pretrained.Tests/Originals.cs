@@ -2,7 +2,7 @@ using System.Reflection;
 using LangBridge.Data;
 using LangBridge.Pretrained;
 using LangBridge.Pretrained.Models;
-using LangBridge.Pretrained.Text;
+using LangBridge.Runtime;
 
 namespace LangBridge.Pretrained.Tests;
 

@@ -1,4 +1,4 @@
-using LangBridge.Pretrained.Text;
+using LangBridge.Runtime;
 using BertTokenizer = Microsoft.ML.Tokenizers.BertTokenizer;
 using BertOptions = Microsoft.ML.Tokenizers.BertOptions;
 using Xunit.Abstractions;
@@ -56,6 +56,11 @@ public class WordPieceTokenizerTests(ITestOutputHelper output)
     public void Truncation_KeepsClsAndSep()
     {
         Assert.Equal([2, 5, 5, 3], Tiny(maxLength: 4).Encode("hello hello hello"));
+        Assert.Equal([2, 5, 5, 3], Tiny(maxLength: 4).Encode("hello hello hello", out var cut));
+        Assert.True(cut);
+        Tiny(maxLength: 4).Encode("hello hello", out var whole);
+        Assert.False(whole);                                                              // exactly at the limit: nothing cut
+        Assert.Equal([false, true], Tiny(maxLength: 4).EncodeBatch(["hello", "hello hello hello"]).Truncated);
     }
 
     [Fact]

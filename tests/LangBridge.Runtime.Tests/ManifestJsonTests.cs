@@ -57,9 +57,10 @@ public sealed class ManifestJsonTests
         var blocks = System.Text.RegularExpressions.Regex.Matches(doc, "```json\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
             .Select(m => m.Groups[1].Value.Replace("\"…\"", $"\"{new string('0', 64)}\"")).ToList();
 
-        Assert.Equal(2, blocks.Count);
+        Assert.Equal(3, blocks.Count);
         var lqae = ManifestJson.Parse(blocks[0]);
         var text = ManifestJson.Parse(blocks[1]);
+        var settings = TextEncoderSettings.Parse(System.Text.Encoding.UTF8.GetBytes(blocks[2]), "bundle-format.md");
 
         Assert.Equal(2, lqae.FormatVersion);
         Assert.Equal(TensorMeaning.Codes, lqae.Graphs["quantizer"].FindOutput(TensorMeaning.Codes)!.Name);
@@ -67,6 +68,7 @@ public sealed class ManifestJsonTests
         Assert.Equal(["text_encoder.onnx.data"], text.Graphs["text_encoder"].ExternalData);
         Assert.Equal(AssetType.Vocabulary, text.Assets!["text_vocabulary"].Type);
         Assert.Equal([TensorDimension.Batch, TensorDimension.Sequence, 384], text.Graphs["text_encoder"].Outputs[0].Shape);
+        Assert.Equal(new TextEncoderSettings().ToJson(), settings.ToJson());                    // the documented settings are the defaults
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using LangBridge.Runtime;
 namespace LangBridge.Cli.Commands;
 
 /// <summary>
-/// The bundle argument and ONNX Runtime options of the commands that run a bundle (encode, decode),
+/// The bundle argument and ONNX Runtime options of the commands that run a bundle (encode, decode, embed, embed-text, classify),
 /// and the one place that opens it from them. Built fresh for each command.
 /// </summary>
 internal sealed class BundleSessionOptions
@@ -38,15 +38,21 @@ internal sealed class BundleSessionOptions
         command.Options.Add(threads);
     }
 
+    /// <summary>The bundle folder given.</summary>
+    public string Folder(ParseResult parse) => parse.GetValue(bundle)!;
+
+    /// <summary>The ONNX Runtime options given.</summary>
+    public RuntimeOptions RuntimeOptions(ParseResult parse) => new()
+    {
+        Provider = parse.GetValue(provider),
+        CudaDeviceId = parse.GetValue(device),
+        IntraOpThreads = parse.GetValue(threads),
+    };
+
     /// <summary>Opens the bundle (every file's SHA-256 is checked) and reports the chosen provider on stderr.</summary>
     public ImageTokenizer Open(ParseResult parse)
     {
-        var tokenizer = ImageTokenizer.Open(parse.GetValue(bundle)!, new RuntimeOptions
-        {
-            Provider = parse.GetValue(provider),
-            CudaDeviceId = parse.GetValue(device),
-            IntraOpThreads = parse.GetValue(threads),
-        });
+        var tokenizer = ImageTokenizer.Open(Folder(parse), RuntimeOptions(parse));
         var choice = tokenizer.ExecutionProvider;
         Console.Error.WriteLine($"bundle {tokenizer.Bundle.Manifest.Name}: {tokenizer.Image.Width}×{tokenizer.Image.Height}×{tokenizer.Image.Channels}, " +
                                 $"{tokenizer.Tokens.PerImage} tokens per image, {tokenizer.Vocabulary.Count:N0} words; provider {choice.Provider} ({choice.Reason})");

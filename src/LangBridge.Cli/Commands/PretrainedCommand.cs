@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LangBridge.Data;
 using LangBridge.Pretrained;
+using LangBridge.Pretrained.Export;
 using LangBridge.Pretrained.Models;
 using LangBridge.Pretrained.Parity;
 using Spectre.Console;
@@ -26,6 +27,7 @@ internal static class PretrainedCommand
         command.Subcommands.Add(Fetch());
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Info());
+        command.Subcommands.Add(Export());
         return command;
     }
 
@@ -116,6 +118,39 @@ internal static class PretrainedCommand
             var pairs = new Table().AddColumns("sentence A", "sentence B", "cosine (ours)", "cosine (original)");
             foreach (var p in info.Pairs) pairs.AddRow(Markup.Escape(p.A), Markup.Escape(p.B), $"{p.Cosine:F6}", $"{p.OriginalCosine:F6}");
             AnsiConsole.Write(pairs);
+            return 0;
+        })));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var model = new Option<string>("--model") { Description = "Which network (minilm).", DefaultValueFactory = _ => "minilm" };
+        var output = new Option<string?>("--output", "-o") { Description = "Bundle folder (default artifacts/bundles/minilm-text); an existing bundle there is replaced whole." };
+        var maxLength = new Option<int>("--max-length")
+        {
+            Description = "Longest tokenised text, [CLS] and [SEP] included; longer texts are truncated (sentence-transformers uses 256 for MiniLM).",
+            DefaultValueFactory = _ => 256,
+        };
+        var dataRoot = DataRoot();
+        var command = new Command("export",
+            "Write the imported MiniLM as a bundle of kind text-encoder for the runtime's TextEmbedder: text_encoder.onnx (input_ids and attention_mask, " +
+            "int64 [batch, sequence], → hidden_states), the WordPiece vocabulary and text_encoder.json (tokenizer settings, mean pooling, normalised).");
+        command.Options.Add(model);
+        command.Options.Add(output);
+        command.Options.Add(maxLength);
+        command.Options.Add(dataRoot);
+        command.SetAction((parse, ct) => CommandErrors.Guard(() => Pretrained(() =>
+        {
+            if (parse.GetValue(model) != "minilm") throw new UsageException($"--model {parse.GetValue(model)}: only minilm exports as a text encoder.");
+            var length = parse.GetValue(maxLength);
+            if (length < 2) throw new UsageException($"--max-length {length}: it must leave room for [CLS] and [SEP].");
+            var folder = parse.GetValue(output) ?? Path.Combine(CliPaths.ArtifactsRoot, "bundles", "minilm-text");
+            var files = PretrainedSources.MiniLmFromCache(DataLayout.Resolve(parse.GetValue(dataRoot)));
+            using var bert = PretrainedSources.FrozenMiniLm(files);
+            var manifest = TextEncoderBundle.Export(bert, PretrainedSources.MiniLmTokenizer(files, length), folder, "minilm-text");
+            Console.Out.WriteLine($"{manifest.Name} ({manifest.Kind}): {Path.GetFullPath(folder)}, " +
+                                  string.Join(", ", manifest.Files.Select(f => $"{f.Path} {f.Bytes / 1e6:F1} MB")));
             return 0;
         })));
         return command;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LangBridge.Data;
 using LangBridge.Pretrained.Models;
-using LangBridge.Pretrained.Text;
+using LangBridge.Runtime;
 using static TorchSharp.torch;
 
 namespace LangBridge.Pretrained.Import;

@@ -14,4 +14,10 @@ public static class AssetType
 
     /// <summary>A font file (a renderer that must draw text as training did carries its own font).</summary>
     public const string Font = "font";
+
+    /// <summary>A text encoder's tokenizer and pooling settings (<see cref="TextEncoderSettings"/>, kind <c>text-encoder</c>).</summary>
+    public const string TextEncoderSettings = "text_encoder";
+
+    /// <summary>How CLIPPO draws text: canvas, scale, grey levels, normalisation (kind <c>clippo</c>).</summary>
+    public const string TextRendererSettings = "text_renderer";
 }

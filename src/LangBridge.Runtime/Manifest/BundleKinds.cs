@@ -1,19 +1,33 @@
 namespace LangBridge.Runtime;
 
-/// <summary>The files a manifest uses, and the kind-specific checks of the kinds this runtime serves.</summary>
-internal static class BundleKinds
+/// <summary>
+/// The model kinds this runtime serves (<see cref="BundleManifest.Kind"/>), the files a manifest uses,
+/// and the kind-specific checks that run when a bundle is sealed and opened.
+/// </summary>
+public static class BundleKinds
 {
+    /// <summary>Images into words and back (<see cref="ImageTokenizer"/>).</summary>
+    public const string Lqae = "lqae";
+
+    /// <summary>A frozen BERT-family text encoder: ids + mask → hidden states, mean-pooled by <see cref="TextEmbedder"/>.</summary>
+    public const string TextEncoder = "text-encoder";
+
+    /// <summary>CLIPPO: one encoder for images and rendered text (<see cref="ImageEmbedder"/>, <see cref="TextEmbedder"/>, <see cref="ZeroShotClassifier"/>).</summary>
+    public const string Clippo = "clippo";
+
     /// <summary>Checks a manifest against the rules of its kind, if the runtime knows the kind.</summary>
-    public static void Check(BundleManifest m)
+    internal static void Check(BundleManifest m)
     {
-        if (m.Kind == LqaeLayout.Kind)
+        switch (m.Kind)
         {
-            LqaeLayout.Resolve(m);
+            case Lqae: LqaeLayout.Resolve(m); break;
+            case TextEncoder: TextEncoderLayout.Resolve(m); break;
+            case Clippo: ClippoLayout.Resolve(m); break;
         }
     }
 
     /// <summary>Every file the manifest refers to, with what refers to it (each must be listed in <c>files</c>).</summary>
-    public static IEnumerable<(string Path, string UsedBy)> UsedFiles(BundleManifest m)
+    internal static IEnumerable<(string Path, string UsedBy)> UsedFiles(BundleManifest m)
     {
         foreach (var (role, graph) in m.Graphs)
         {

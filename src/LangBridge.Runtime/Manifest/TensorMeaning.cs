@@ -52,11 +52,14 @@ public static partial class TensorMeaning
     /// <summary>Intermediate features (a bridge's input or output).</summary>
     public const string Features = "features";
 
+    /// <summary>Text drawn as an image (CLIPPO's text encoder input, <c>[batch, 1, S, S]</c>, normalised like images).</summary>
+    public const string RenderedText = "rendered_text";
+
     /// <summary>The meanings LangBridge's model kinds use (the set stays open: see <see cref="IsValid"/>).</summary>
     public static IReadOnlyList<string> Known { get; } =
     [
         Image, Latents, TokenIds, Codes, Embeddings, Logits, HiddenStates, InputIds, AttentionMask,
-        TokenTypeIds, InputsEmbeds, PastKeyValues, PresentKeyValues, Features,
+        TokenTypeIds, InputsEmbeds, PastKeyValues, PresentKeyValues, Features, RenderedText,
     ];
 
     /// <summary>Whether <paramref name="meaning"/> is a lower-case identifier (<c>[a-z][a-z0-9_]*</c>).</summary>

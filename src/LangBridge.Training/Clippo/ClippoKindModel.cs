@@ -34,6 +34,19 @@ public sealed class ClippoKindModel : KindModel
         inputHashes = new() { ["font"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(FontSubset))) };
     }
 
+    /// <summary>
+    /// A pixels-only model with fresh weights around a given font and class names, without the data cache
+    /// (WordNet supplies no synonyms here): for tests and tools that bring their own glyphs.
+    /// </summary>
+    public static ClippoKindModel Create(ClippoRecipe recipe, UnifontFont font, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        if (recipe.Text.Tower != TextTower.Pixels) throw new ArgumentException("Only the pixels text tower can be built from a font alone.", nameof(recipe));
+        var renderer = new TextRenderer(font, new TextRenderOptions { Size = recipe.Canvas, Scale = recipe.Text.Scale });
+        var classes = classNames.Select(n => new ClassWords(n, [], [], "")).ToArray();
+        return new ClippoKindModel(recipe, new ClippoModel(recipe), ClippoText.Pixels(renderer), renderer, new CaptionBuilder(classes));
+    }
+
     public override IModelRecipe Recipe => recipe;
     public ClippoRecipe ClippoRecipe => recipe;
     public ClippoModel Model { get; }

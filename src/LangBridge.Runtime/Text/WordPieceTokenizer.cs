@@ -1,60 +1,9 @@
 using System.Globalization;
 using System.Text;
 
-// Dependency-free on purpose (BCL only, no TorchSharp): the runtime package can take this file
-// as is, so training and serving tokenise identically.
-namespace LangBridge.Pretrained.Text;
-
-/// <summary>A WordPiece vocabulary: line i of vocab.txt is token id i.</summary>
-public sealed class WordPieceVocabulary
-{
-    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
-
-    public WordPieceVocabulary(IReadOnlyList<string> tokens)
-    {
-        Tokens = tokens;
-        for (int i = 0; i < tokens.Count; i++)
-            if (!_ids.TryAdd(tokens[i], i)) throw new FormatException($"vocabulary: token '{tokens[i]}' appears at lines {_ids[tokens[i]] + 1} and {i + 1}.");
-    }
-
-    public IReadOnlyList<string> Tokens { get; }
-    public int Count => Tokens.Count;
-    public bool TryGetId(string token, out int id) => _ids.TryGetValue(token, out id);
-
-    public int Id(string token) => _ids.TryGetValue(token, out var id) ? id : throw new KeyNotFoundException($"vocabulary has no token '{token}'.");
-
-    public static IReadOnlyList<string> ReadLines(string path) => ParseLines(File.ReadAllText(path, Encoding.UTF8));
-
-    /// <summary>One token a line; a final newline does not add an empty token; "\r\n" endings are accepted.</summary>
-    public static IReadOnlyList<string> ParseLines(string text)
-    {
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-        if (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
-        return lines;
-    }
-}
-
-public sealed record WordPieceOptions
-{
-    /// <summary>Lower-case and strip accents (uncased BERT).</summary>
-    public bool Uncased { get; init; } = true;
-    /// <summary>Longest sequence including [CLS] and [SEP]; longer inputs are truncated.</summary>
-    public int MaxLength { get; init; } = 128;
-    /// <summary>Words longer than this many characters become [UNK] (BERT: 100).</summary>
-    public int MaxCharsPerWord { get; init; } = 100;
-    public string Unknown { get; init; } = "[UNK]";
-    public string Classifier { get; init; } = "[CLS]";
-    public string Separator { get; init; } = "[SEP]";
-    public string Padding { get; init; } = "[PAD]";
-    public string Mask { get; init; } = "[MASK]";
-    public string ContinuationPrefix { get; init; } = "##";
-}
-
-/// <summary>A batch of encoded texts, padded to the longest: ids and mask, row-major (Batch × Length).</summary>
-public sealed record TokenBatch(int Batch, int Length, long[] InputIds, long[] AttentionMask)
-{
-    public ReadOnlySpan<long> Ids(int row) => InputIds.AsSpan(row * Length, Length);
-}
+// Dependency-free on purpose (standard library only): training (LangBridge.Pretrained) and serving
+// (TextEmbedder) tokenise with this very code.
+namespace LangBridge.Runtime;
 
 /// <summary>
 /// BERT's tokenizer: the basic tokenizer (clean control characters, space out CJK ideographs, split on
@@ -66,9 +15,12 @@ public sealed class WordPieceTokenizer
 {
     private readonly WordPieceVocabulary _vocab;
 
+    /// <summary>Creates the tokenizer; every special token of <paramref name="options"/> must be in the vocabulary.</summary>
+    /// <exception cref="ArgumentException"><see cref="WordPieceOptions.MaxLength"/> leaves no room for [CLS] and [SEP].</exception>
+    /// <exception cref="KeyNotFoundException">A special token is not in the vocabulary.</exception>
     public WordPieceTokenizer(WordPieceVocabulary vocabulary, WordPieceOptions? options = null)
     {
-        _vocab = vocabulary;
+        _vocab = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
         Options = options ?? new WordPieceOptions();
         if (Options.MaxLength < 2) throw new ArgumentException("MaxLength must leave room for [CLS] and [SEP].");
         UnknownId = _vocab.Id(Options.Unknown);
@@ -78,17 +30,31 @@ public sealed class WordPieceTokenizer
         MaskId = _vocab.Id(Options.Mask);
     }
 
+    /// <summary>The settings.</summary>
     public WordPieceOptions Options { get; }
+
+    /// <summary>The vocabulary.</summary>
     public WordPieceVocabulary Vocabulary => _vocab;
+
+    /// <summary>Id of <see cref="WordPieceOptions.Unknown"/>.</summary>
     public int UnknownId { get; }
+
+    /// <summary>Id of <see cref="WordPieceOptions.Classifier"/>.</summary>
     public int ClassifierId { get; }
+
+    /// <summary>Id of <see cref="WordPieceOptions.Separator"/>.</summary>
     public int SeparatorId { get; }
+
+    /// <summary>Id of <see cref="WordPieceOptions.Padding"/>.</summary>
     public int PaddingId { get; }
+
+    /// <summary>Id of <see cref="WordPieceOptions.Mask"/>.</summary>
     public int MaskId { get; }
 
     /// <summary>The basic tokenizer's words (before WordPiece).</summary>
     public IReadOnlyList<string> BasicTokens(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var cleaned = new StringBuilder(text.Length);
         foreach (var rune in text.EnumerateRunes())
         {
@@ -150,10 +116,14 @@ public sealed class WordPieceTokenizer
     }
 
     /// <summary>[CLS] pieces… [SEP] as ids, the pieces truncated to MaxLength − 2.</summary>
-    public int[] Encode(string text)
+    public int[] Encode(string text) => Encode(text, out _);
+
+    /// <summary>[CLS] pieces… [SEP] as ids, the pieces truncated to MaxLength − 2; <paramref name="truncated"/> says whether any were cut.</summary>
+    public int[] Encode(string text, out bool truncated)
     {
         var pieces = Tokenize(text);
         int keep = Math.Min(pieces.Count, Options.MaxLength - 2);
+        truncated = keep < pieces.Count;
         var ids = new int[keep + 2];
         ids[0] = ClassifierId;
         for (int i = 0; i < keep; i++) ids[i + 1] = _vocab.TryGetId(pieces[i], out var id) ? id : UnknownId;
@@ -164,14 +134,16 @@ public sealed class WordPieceTokenizer
     /// <summary>Encodes each text and pads with [PAD] (mask 0) to the longest in the batch.</summary>
     public TokenBatch EncodeBatch(IReadOnlyList<string> texts)
     {
-        var encoded = texts.Select(Encode).ToList();
+        ArgumentNullException.ThrowIfNull(texts);
+        var truncated = new bool[texts.Count];
+        var encoded = texts.Select((t, i) => Encode(t, out truncated[i])).ToList();
         int length = encoded.Count == 0 ? 0 : encoded.Max(e => e.Length);
         var ids = new long[encoded.Count * length];
         var mask = new long[encoded.Count * length];
         Array.Fill(ids, PaddingId);
         for (int b = 0; b < encoded.Count; b++)
             for (int i = 0; i < encoded[b].Length; i++) { ids[b * length + i] = encoded[b][i]; mask[b * length + i] = 1; }
-        return new TokenBatch(encoded.Count, length, ids, mask);
+        return new TokenBatch(encoded.Count, length, ids, mask) { Truncated = truncated };
     }
 
     private static bool IsWhitespace(Rune r) =>
