@@ -2,8 +2,10 @@ using System.CommandLine;
 using LangBridge.Cli;
 using LangBridge.Cli.Commands;
 
-// Before any command can touch TorchSharp: libtorch's C++ warnings stay out of the terminal.
+// Before any command can touch TorchSharp: libtorch's C++ warnings stay out of the terminal, and MKL keeps
+// its thread count however busy the machine is (so a seeded run gives the same weights every time).
 LibTorchLogging.Apply();
+LangBridge.Training.TorchDeterminism.Apply();
 
 // `langbridge`: one subcommand per pipeline step; the Cake tasks call these.
 var verbose = new Option<bool>("--verbose")

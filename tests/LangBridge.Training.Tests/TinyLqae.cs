@@ -51,6 +51,8 @@ internal static class TinyLqae
     /// <summary>Trains <paramref name="model"/> on <paramref name="images"/> (default: <see cref="Images"/>) with the generic trainer and LQAE's task.</summary>
     public static TrainingResult Train(LqaeRecipe recipe, LqaeModel model, TrainerOptions options, ImageDataset? images = null)
     {
+        // As the CLI does: the recipe's thread count (1 here), so resumed and uninterrupted runs sum alike.
+        if (recipe.Training.ResolveThreads(0) is > 0 and var threads) set_num_threads(threads);
         using var task = new LqaeTrainingTask(recipe, model, images ?? Images());
         return new Trainer(LqaeKindModel.PlanFor(recipe), recipe.Seed, model, task, CheckpointIdentity.Of(recipe)).Train(options);
     }
