@@ -147,7 +147,7 @@ Task("Test")
 });
 
 Task("Data")
-    .Description("Fetches Fashion-MNIST and the GloVe language codebook into artifacts/data (cached).")
+    .Description("Fetches Fashion-MNIST, the GloVe codebook, MNIST, GNU Unifont, WordNet and the pretrained networks into artifacts/data (cached).")
     .IsDependentOn("BuildCli")
     .Does(() => Langbridge($"data fetch --vocab-size {vocabSize}" + (force ? " --force" : "")));
 

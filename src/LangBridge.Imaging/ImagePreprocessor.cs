@@ -17,13 +17,13 @@ public sealed class ImagePreprocessor
     /// <summary>Creates a preprocessor for a bundle's image.</summary>
     /// <param name="spec">The bundle's image (<c>tokenizer.Image</c> or <c>bundle.Manifest.Image</c>).</param>
     /// <param name="options">Decoding limits; <see cref="ImageDecodeOptions.Default"/> if null.</param>
-    /// <exception cref="ArgumentException">The image has a channel count other than 1 or 3.</exception>
+    /// <exception cref="InputShapeException">The bundle's image has a channel count other than 1 or 3.</exception>
     public ImagePreprocessor(ImageSpec spec, ImageDecodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Channels is not (1 or 3))
         {
-            throw new ArgumentException($"LangBridge.Imaging handles 1 (gray) or 3 (RGB) channels, not {spec.Channels}.", nameof(spec));
+            throw new InputShapeException("image channels for LangBridge.Imaging", "1 (gray) or 3 (RGB)", $"{spec.Channels}");
         }
 
         Spec = spec;

@@ -30,7 +30,7 @@ internal static class BenchPretrainedCommand
             "same session options, and vs TorchSharp eager. Writes artifacts/bench/pretrained.json.");
         command.Options.Add(repeats);
         command.Options.Add(dataRoot);
-        command.SetAction((parse, ct) => CommandErrors.Guard(() => PretrainedCommand.Pretrained(() =>
+        command.SetAction((parse, ct) => CommandErrors.Guard(() =>
         {
             int n = parse.GetValue(repeats);
             var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
@@ -116,7 +116,7 @@ internal static class BenchPretrainedCommand
             AnsiConsole.WriteLine(JsonSerializer.Serialize(result, Json));
             AnsiConsole.MarkupLine($"Wrote {Markup.Escape(path)}");
             return allCorrect ? 0 : 1;
-        })));
+        }));
         return command;
     }
 }

@@ -30,7 +30,9 @@ internal static class EmbedCommand
             var bundle = ModelBundle.Load(session.Folder(parse));
             var options = session.RuntimeOptions(parse);
             using var images = ImageEmbedder.Create(bundle, options);
-            using var texts = TextEmbedder.Create(bundle, options);
+            // Only when a text comes: a bundle whose text side the runtime cannot serve still embeds images.
+            var texts = new Lazy<TextEmbedder>(() => TextEmbedder.Create(bundle, options));
+            using var disposeTexts = new LazyDisposal<TextEmbedder>(texts);
             Console.Error.WriteLine($"bundle {bundle.Manifest.Name} ({bundle.Manifest.Kind}): {images.Dimension} dims; provider {images.ExecutionProvider.Provider} ({images.ExecutionProvider.Reason})");
             var preprocessor = new ImagePreprocessor(images.Image);
             var arguments = parse.GetValue(inputs)!;
@@ -41,7 +43,7 @@ internal static class EmbedCommand
                 ct.ThrowIfCancellationRequested();
                 if (!ImageArguments.IsImage(argument))
                 {
-                    embedded.Add(("text", argument, texts.Embed(argument)));
+                    embedded.Add(("text", argument, texts.Value.Embed(argument)));
                 }
                 else if (ImageArguments.TryLoad(preprocessor, argument) is { } pixels)
                 {
@@ -80,5 +82,14 @@ internal static class EmbedCommand
             return CommandErrors.UserError;
         }));
         return command;
+    }
+}
+
+/// <summary>Disposes a lazily created value, if it was created.</summary>
+internal sealed class LazyDisposal<T>(Lazy<T> lazy) : IDisposable where T : IDisposable
+{
+    public void Dispose()
+    {
+        if (lazy.IsValueCreated) lazy.Value.Dispose();
     }
 }

@@ -63,7 +63,7 @@ internal static class PretrainedCommand
             "off and fully on), and MiniLM's sentence embeddings. Writes artifacts/reports/pretrained/parity.json; exits 1 on failure.");
         command.Options.Add(dataRoot);
         command.Options.Add(images);
-        command.SetAction((parse, ct) => CommandErrors.Guard(() => Pretrained(() =>
+        command.SetAction((parse, ct) => CommandErrors.Guard(() =>
         {
             var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
             var miniFiles = PretrainedSources.MiniLmFromCache(layout);
@@ -91,7 +91,7 @@ internal static class PretrainedCommand
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"{(report.Passed ? "[green]passed[/]" : "[red]FAILED[/]")}: {Markup.Escape(path)}");
             return report.Passed ? 0 : 1;
-        })));
+        }));
         return command;
     }
 
@@ -104,9 +104,9 @@ internal static class PretrainedCommand
             "each beside the same number from the original graph.");
         command.Options.Add(model);
         command.Options.Add(dataRoot);
-        command.SetAction((parse, ct) => CommandErrors.Guard(() => Pretrained(() =>
+        command.SetAction((parse, ct) => CommandErrors.Guard(() =>
         {
-            if (parse.GetValue(model) != "minilm") throw new ArgumentException($"--model {parse.GetValue(model)}: only minilm has words to show.");
+            if (parse.GetValue(model) != "minilm") throw new UsageException($"--model {parse.GetValue(model)}: only minilm has words to show.");
             var files = PretrainedSources.MiniLmFromCache(DataLayout.Resolve(parse.GetValue(dataRoot)));
             using var bert = PretrainedSources.FrozenMiniLm(files);
             var info = PretrainedInfo.Compute(bert, files, PretrainedSources.MiniLmTokenizer(files));
@@ -119,7 +119,7 @@ internal static class PretrainedCommand
             foreach (var p in info.Pairs) pairs.AddRow(Markup.Escape(p.A), Markup.Escape(p.B), $"{p.Cosine:F6}", $"{p.OriginalCosine:F6}");
             AnsiConsole.Write(pairs);
             return 0;
-        })));
+        }));
         return command;
     }
 
@@ -140,7 +140,7 @@ internal static class PretrainedCommand
         command.Options.Add(output);
         command.Options.Add(maxLength);
         command.Options.Add(dataRoot);
-        command.SetAction((parse, ct) => CommandErrors.Guard(() => Pretrained(() =>
+        command.SetAction((parse, ct) => CommandErrors.Guard(() =>
         {
             if (parse.GetValue(model) != "minilm") throw new UsageException($"--model {parse.GetValue(model)}: only minilm exports as a text encoder.");
             var length = parse.GetValue(maxLength);
@@ -152,7 +152,7 @@ internal static class PretrainedCommand
             Console.Out.WriteLine($"{manifest.Name} ({manifest.Kind}): {Path.GetFullPath(folder)}, " +
                                   string.Join(", ", manifest.Files.Select(f => $"{f.Path} {f.Bytes / 1e6:F1} MB")));
             return 0;
-        })));
+        }));
         return command;
     }
 
@@ -166,19 +166,5 @@ internal static class PretrainedCommand
         var x = tensor(bytes, [n, 1, 28, 28]).to_type(ScalarType.Float32);
         x = nn.functional.interpolate(x, [ResNet18.ImageSize, ResNet18.ImageSize], mode: InterpolationMode.Bilinear, align_corners: false);
         return x.clamp(0, 255).round().expand(n, 3, ResNet18.ImageSize, ResNet18.ImageSize).contiguous().MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Pretrained-format failures (a file that does not fit) become one error line and exit code 1.</summary>
-    internal static int Pretrained(Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (PretrainedException e)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
     }
 }

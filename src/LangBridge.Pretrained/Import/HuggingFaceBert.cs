@@ -31,7 +31,18 @@ public static class HuggingFaceBert
             if (!File.Exists(f)) throw new PretrainedFormatException(folder, Path.GetFileName(f), "file is missing (a Hugging Face BERT folder holds config.json, model.safetensors and vocab.txt).");
 
         var (config, lowerCase) = ReadConfig(configPath);
-        var vocab = new WordPieceVocabulary(WordPieceVocabulary.ReadLines(vocabPath));
+        WordPieceVocabulary vocab;
+        WordPieceTokenizer tokenizer;
+        try
+        {
+            // The tokenizer first: a vocabulary it refuses (a repeated token, a special token missing) leaves nothing to dispose.
+            vocab = new WordPieceVocabulary(WordPieceVocabulary.ReadLines(vocabPath));
+            tokenizer = new WordPieceTokenizer(vocab, new WordPieceOptions { Uncased = lowerCase, MaxLength = Math.Min(maxLength, config.MaxPositions) });
+        }
+        catch (Exception e) when (e is FormatException or KeyNotFoundException or ArgumentException or InvalidDataException)
+        {
+            throw new PretrainedFormatException(vocabPath, "vocab.txt", e.Message);
+        }
         // A table may be padded past the vocabulary (rows never looked up); a token without a row cannot be embedded.
         if (vocab.Count > config.VocabSize)
             throw new PretrainedFormatException(vocabPath, "vocab_size", $"config says {config.VocabSize} embedding rows, vocab.txt has {vocab.Count} tokens.");
@@ -56,7 +67,6 @@ public static class HuggingFaceBert
             encoder.Dispose();
             throw;
         }
-        var tokenizer = new WordPieceTokenizer(vocab, new WordPieceOptions { Uncased = lowerCase, MaxLength = Math.Min(maxLength, config.MaxPositions) });
         return new HuggingFaceBertModel(encoder.Frozen(), tokenizer, withPooler);
     }
 

@@ -107,6 +107,8 @@ public sealed class TextEncoderSettings
 
         Require(Tokenizer == "wordpiece", "tokenizer", $"is \"{Tokenizer}\"; this runtime has the \"wordpiece\" tokenizer only");
         Require(Pooling == "mean", "pooling", $"is \"{Pooling}\"; this runtime pools by \"mean\" only");
+        // TextEmbedder promises unit vectors (cosine = dot product); raw means are not served.
+        Require(Normalize, "normalize", "is false; this runtime serves L2-normalised sentence embeddings only");
         Require(MaxLength >= 2, "max_length", $"is {MaxLength}; it must leave room for the classifier and separator tokens");
         Require(MaxCharsPerWord >= 1, "max_chars_per_word", $"is {MaxCharsPerWord}; it must be positive");
         foreach (var (key, token) in new[] { ("unknown_token", UnknownToken), ("classifier_token", ClassifierToken), ("separator_token", SeparatorToken),

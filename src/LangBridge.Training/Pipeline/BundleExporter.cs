@@ -28,11 +28,7 @@ public static class BundleExporter
         var recipe = model.Recipe;
         var definition = model.DefineBundle();
         var target = Path.GetFullPath(folder);
-        CheckReplaceable(target);
-        var parent = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.staging-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
+        var staging = BundleFolder.Stage(target);
         try
         {
             var metadata = new Dictionary<string, string> { ["model"] = recipe.Name, ["kind"] = recipe.Kind, ["recipe_sha256"] = recipe.Sha256 };
@@ -72,12 +68,12 @@ public static class BundleExporter
                 Assets = definition.Assets.Count == 0 ? null
                     : definition.Assets.ToDictionary(a => a.Role, a => new AssetSpec { File = a.File, Type = a.Type }),
             });
-            Publish(staging, target);
+            BundleFolder.Publish(staging, target);
             return new BundleExport(target, graphs, manifest);
         }
         catch
         {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            BundleFolder.Discard(staging);
             throw;
         }
     }
@@ -90,25 +86,4 @@ public static class BundleExporter
         Meaning = meaning,
         Shape = value.Shape.Select(d => d.IsStatic ? TensorDimension.Fixed(d.Size) : TensorDimension.Named(d.Param!)).ToArray(),
     };
-
-    // Replacing a folder that is not a bundle could delete someone's files: only bundles and empty folders are replaced.
-    private static void CheckReplaceable(string target)
-    {
-        if (!Directory.Exists(target) || File.Exists(Path.Combine(target, ManifestJson.FileName))) return;
-        if (Directory.EnumerateFileSystemEntries(target).Any())
-            throw new IOException($"'{target}' exists and is not a bundle (no {ManifestJson.FileName}); export into an empty or new folder");
-    }
-
-    private static void Publish(string staging, string target)
-    {
-        if (!Directory.Exists(target))
-        {
-            Directory.Move(staging, target);
-            return;
-        }
-        var old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
-        Directory.Move(target, old);
-        Directory.Move(staging, target);
-        Directory.Delete(old, recursive: true);
-    }
 }

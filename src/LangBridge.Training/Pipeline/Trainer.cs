@@ -44,10 +44,7 @@ public sealed class Trainer(TrainingPlan plan, int seed, nn.Module module, ITrai
             progress?.Report(new TrainingProgress(startStep, total, new Dictionary<string, double>(), 0, TimeSpan.Zero,
                 $"resumed from {options.CheckpointPath} at step {startStep}"));
         }
-        else if (!options.Resume && File.Exists(options.MetricsLogPath))
-        {
-            File.Delete(options.MetricsLogPath);
-        }
+        TrimLog(options.MetricsLogPath, startStep);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.MetricsLogPath))!);
         using var log = new StreamWriter(options.MetricsLogPath, append: true);
@@ -109,5 +106,21 @@ public sealed class Trainer(TrainingPlan plan, int seed, nn.Module module, ITrai
         module.eval();
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainingResult(step, startStep, seconds, (step - startStep) * (double)plan.BatchSize / Math.Max(seconds, 1e-9), losses);
+    }
+
+    /// <summary>
+    /// Keeps the log lines of the steps the run starts after (none for a fresh run): lines written after the
+    /// last checkpoint of an interrupted run describe steps that are about to be trained again.
+    /// </summary>
+    private static void TrimLog(string path, int startStep)
+    {
+        if (!File.Exists(path)) return;
+        var kept = startStep == 0 ? [] : File.ReadLines(path).Where(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.GetProperty("step").GetInt32() <= startStep;
+        }).ToArray();
+        if (kept.Length == 0) File.Delete(path);
+        else LangBridge.Data.AtomicFile.WriteAllText(path, string.Concat(kept.Select(l => l + "\n")));
     }
 }
