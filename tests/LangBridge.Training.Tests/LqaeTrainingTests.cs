@@ -34,10 +34,15 @@ public sealed class LqaeTrainingTests : IDisposable
 
         var (_, killed) = Run("resumed", stopAfter: 4, resume: false, initSeed: 5);
         Assert.Equal(4, killed.StepsCompleted);
+        // A run killed between checkpoints has logged steps it will train again.
+        var log = Path.Combine(dir, "resumed.jsonl");
+        File.AppendAllText(log, """{"step":6,"lr":0,"images_per_second":0,"losses":{}}""" + "\n");
         // A different initialisation proves the weights come from the checkpoint.
         var (resumed, resumedResult) = Run("resumed", stopAfter: null, resume: true, initSeed: 99);
         Assert.Equal(4, resumedResult.StartStep);
         Assert.Equal(12, resumedResult.StepsCompleted);
+        var steps = File.ReadLines(log).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()).ToArray();
+        Assert.Equal(steps.Order().Distinct(), steps);                                    // each step once, in order
 
         var a = Weights(full);
         var b = Weights(resumed);
