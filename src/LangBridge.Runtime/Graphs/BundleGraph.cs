@@ -28,12 +28,12 @@ public sealed class BundleGraph : IDisposable
     private readonly InferenceSession _session;
     private readonly List<IDisposable> _owned;
     private readonly RunOptions _runOptions = new();
-    private int _active;
-    private int _disposed;
+    private readonly CallGate _gate;
 
     private BundleGraph(string role, GraphSpec spec, InferenceSession session, ProviderChoice choice, List<IDisposable> owned)
     {
         Role = role;
+        _gate = new CallGate(nameof(BundleGraph), $"Graph \"{role}\" was disposed.");
         Spec = spec;
         _session = session;
         Provider = choice;
@@ -327,15 +327,9 @@ public sealed class BundleGraph : IDisposable
     /// <summary>Releases the session; waits for calls still running on other threads.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!_gate.Close())
         {
             return;
-        }
-
-        var wait = new SpinWait();
-        while (Volatile.Read(ref _active) != 0)
-        {
-            wait.SpinOnce();
         }
 
         _session.Dispose();
@@ -432,17 +426,9 @@ public sealed class BundleGraph : IDisposable
             $"Graph \"{Role}\" ({File}) has no {direction} with meaning \"{meaning}\"; its {direction}s are [{string.Join(", ", tensors.Select(t => $"{t.Name}: {t.Meaning ?? "no meaning"}"))}]. " +
             "Re-export the bundle with the meaning declared.");
 
-    private void Enter()
-    {
-        Interlocked.Increment(ref _active);
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            Interlocked.Decrement(ref _active);
-            throw new ObjectDisposedException(nameof(BundleGraph), $"Graph \"{Role}\" was disposed.");
-        }
-    }
+    private void Enter() => _gate.Enter();
 
-    private void Exit() => Interlocked.Decrement(ref _active);
+    private void Exit() => _gate.Exit();
 
     private static void DisposeAll(List<IDisposable> owned)
     {

@@ -29,8 +29,7 @@ public sealed class ImageTokenizer : IDisposable
     private readonly BufferPool<EncodeBuffers> _encodePool;
     private readonly BufferPool<DecodeBuffers> _decodePool;
     private readonly Lazy<Dictionary<string, long>> _wordIds;
-    private int _active;
-    private int _disposed;
+    private readonly CallGate _gate = new(nameof(ImageTokenizer));
 
     private ImageTokenizer(ModelBundle bundle, LqaeLayout layout, BundleGraph encoder, BundleGraph quantizer, BundleGraph decoder)
     {
@@ -273,15 +272,9 @@ public sealed class ImageTokenizer : IDisposable
     /// <summary>Releases the native sessions and buffers; waits for calls still running on other threads.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!_gate.Close())
         {
             return;
-        }
-
-        var wait = new SpinWait();
-        while (Volatile.Read(ref _active) != 0)
-        {
-            wait.SpinOnce();
         }
 
         _encodePool.Dispose();
@@ -356,17 +349,9 @@ public sealed class ImageTokenizer : IDisposable
         }
     }
 
-    private void Enter()
-    {
-        Interlocked.Increment(ref _active);
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            Interlocked.Decrement(ref _active);
-            throw new ObjectDisposedException(nameof(ImageTokenizer));
-        }
-    }
+    private void Enter() => _gate.Enter();
 
-    private void Exit() => Interlocked.Decrement(ref _active);
+    private void Exit() => _gate.Exit();
 
     private Dictionary<string, long> BuildWordIndex()
     {

@@ -1,3 +1,5 @@
+using LangBridge.Runtime;
+
 namespace LangBridge.Training.Captions;
 
 /// <summary>Which phrasings a caption may use: those training sees, or those held out for evaluation.</summary>
@@ -35,21 +37,18 @@ public sealed class CaptionBuilder(IReadOnlyList<ClassWords> classes)
     }
 
     /// <summary>The zero-shot prompts of one class: every held-out (or training) template that names only the class.</summary>
-    public IReadOnlyList<string> ClassPrompts(int label, CaptionSplit split = CaptionSplit.HeldOut) =>
+    public IReadOnlyList<string> ClassPrompts(int label, CaptionSplit split = CaptionSplit.HeldOut) => Prompts(classes[label].Name, split);
+
+    /// <summary>The zero-shot prompts naming <paramref name="name"/>: the templates of <paramref name="split"/> without attribute slots.</summary>
+    public static IReadOnlyList<string> Prompts(string name, CaptionSplit split = CaptionSplit.HeldOut) =>
         (split == CaptionSplit.Train ? TrainTemplates : HeldOutTemplates)
             .Where(t => !t.Contains("{b}") && !t.Contains("{s}"))
-            .Select(t => Fill(t, classes[label].Name, "", ""))
+            .Select(t => Fill(t, name, "", ""))
             .ToArray();
 
-    /// <summary>A template with its slots filled and "a" before a vowel made "an".</summary>
-    public static string Fill(string template, string name, string brightness, string size)
-    {
-        var text = template.Replace("{n}", name).Replace("{b}", brightness).Replace("{s}", size);
-        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        for (int i = 0; i + 1 < words.Length; i++)
-            if (words[i] is "a" or "an") words[i] = "aeiou".Contains(words[i + 1][0]) ? "an" : "a";
-        return string.Join(' ', words);
-    }
+    /// <summary>A template with its slots filled and "a" before a vowel made "an" (the runtime's rule, so prompts match serving's).</summary>
+    public static string Fill(string template, string name, string brightness, string size) =>
+        ZeroShotPrompts.Fill(template.Replace("{b}", brightness).Replace("{s}", size).Replace("{n}", ZeroShotPrompts.Placeholder), name);
 
     // A small integer hash (lowbias32): consecutive variants pick unrelated templates and names.
     private static uint Mix(uint x)

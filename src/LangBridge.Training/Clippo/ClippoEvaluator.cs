@@ -75,8 +75,7 @@ internal static class ClippoEvaluator
         var mnist = MnistDigits.Load(data);
         using var mnistTensor = ClippoImages.Normalised(mnist);
         var digits = embed.Images(mnistTensor);
-        var digitPrompts = MnistDigits.ClassNames.Select(n => CaptionBuilder.HeldOutTemplates.Where(t => !t.Contains("{b}") && !t.Contains("{s}"))
-            .Select(t => CaptionBuilder.Fill(t, n, "", "")).ToArray()).ToArray();
+        var digitPrompts = MnistDigits.ClassNames.Select(n => CaptionBuilder.Prompts(n)).ToArray();
         var digitClasses = embed.Classes(digitPrompts);
         double mnistZeroShot = Enumerable.Range(0, mnist.Count).Count(i => ClippoEmbeddings.Nearest(digits[i], digitClasses).Best == mnist.Labels[i]) / (double)mnist.Count;
         log?.Invoke($"MNIST zero-shot accuracy {mnistZeroShot:F4}");

@@ -2,9 +2,9 @@ namespace LangBridge.Runtime;
 
 /// <summary>
 /// Counts calls in flight so that <see cref="Close"/> can wait for them before native sessions are freed,
-/// and refuses calls after it (the embedders' share of the disposal rules <see cref="ImageTokenizer"/> follows).
+/// and refuses calls after it: the disposal rule every thread-safe wrapper and <see cref="BundleGraph"/> share.
 /// </summary>
-internal sealed class CallGate(string owner)
+internal sealed class CallGate(string owner, string? disposedMessage = null)
 {
     private int _active;
     private int _closed;
@@ -15,7 +15,7 @@ internal sealed class CallGate(string owner)
         if (Volatile.Read(ref _closed) != 0)
         {
             Interlocked.Decrement(ref _active);
-            throw new ObjectDisposedException(owner);
+            throw disposedMessage is null ? new ObjectDisposedException(owner) : new ObjectDisposedException(owner, disposedMessage);
         }
     }
 
