@@ -91,10 +91,13 @@ Task("BuildCli")
     DotNetBuild(root.CombineWithFilePath("src/LangBridge.Cli/LangBridge.Cli.csproj").FullPath, new DotNetBuildSettings { Configuration = configuration });
 });
 
-// The ONNX tests validate every exported graph with the official checker (Debian's python3-onnx).
+// The ONNX tests validate every exported graph with the official checker (Debian's python3-onnx); the
+// renderer's golden tests draw with GNU Unifont from the data cache (Debian's unifont, fetched once).
 Task("TestPrerequisites")
+    .IsDependentOn("BuildCli")
     .Does(() =>
 {
+    Langbridge("data fetch --only unifont");
     if (!IsRunningOnLinux()) return;
     if (Shell("/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1") == 0) return;
     Information("Installing python3-onnx (the ONNX checker the tests run on every exported graph)...");
@@ -171,10 +174,19 @@ Task("Verify")
     .IsDependentOn("Export")
     .DoesForEach(() => recipes, recipe => Langbridge($"verify --recipe {recipe} --images 1000"));
 
+// The reference models whose golden outputs the tests compare against (checkpoints committed beside them).
+var GoldenRecipes = new[] { "models/lqae-reference.json", "models/clippo-reference.json" };
+
 Task("Golden")
-    .Description("Recomputes the golden outputs from the committed reference checkpoint and prints what changed; writes them only with --accept; --retrain retrains it first.")
+    .Description("Recomputes the golden outputs from the committed reference checkpoints and the renderer's golden PNGs, and prints what changed; writes them only with --accept; --retrain retrains the references first.")
     .IsDependentOn("BuildCli")
-    .Does(() => Langbridge("golden" + (HasArgument("retrain") ? " --retrain" : "") + (HasArgument("accept") ? " --accept" : "")));
+    .Does(() =>
+{
+    var accept = HasArgument("accept") ? " --accept" : "";
+    foreach (var recipe in HasArgument("recipe") ? recipes : GoldenRecipes)
+        Langbridge($"golden --recipe {recipe}" + (HasArgument("retrain") ? " --retrain" : "") + accept);
+    Langbridge("golden --renderer" + accept);
+});
 
 Task("Pack")
     .Description("Runtime, imaging and model packages (with symbols) into artifacts/packages/.")

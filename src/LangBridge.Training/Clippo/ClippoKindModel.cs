@@ -6,6 +6,7 @@ using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Parity;
 using LangBridge.Runtime;
 using LangBridge.Training.Captions;
+using LangBridge.Training.Golden;
 using LangBridge.Training.Kinds;
 using LangBridge.Training.Pipeline;
 using static TorchSharp.torch;
@@ -73,6 +74,17 @@ public sealed class ClippoKindModel : KindModel
     /// <summary>The training task on images already loaded.</summary>
     public ITrainingTask CreateTrainingTask(ImageDataset train) => new ClippoTrainingTask(Model, Text, Captions, train);
 
+    /// <summary>The trained softmax temperature, recorded in the bundle for zero-shot scores.</summary>
+    public float LearnedTemperature
+    {
+        get
+        {
+            using var noGrad = no_grad();
+            using var t = Model.Temperature;
+            return t.item<float>();
+        }
+    }
+
     public override BundleDefinition DefineBundle()
     {
         int s = recipe.Data.ImageSize, c = recipe.Canvas, e = recipe.Encoder.Embedding;
@@ -86,7 +98,7 @@ public sealed class ClippoKindModel : KindModel
         var renderer = JsonSerializer.SerializeToUtf8Bytes(new
         {
             size = c, scale = recipe.Text.Scale, lower_case = true, background = 127, foreground = 0, mean = ClippoText.Mean, std = ClippoText.Std,
-            font = FontFile, embedding_dim = e,
+            font = FontFile, embedding_dim = e, temperature = LearnedTemperature,
         }, new JsonSerializerOptions { WriteIndented = true });
         return new BundleDefinition([image, text],
             Model.TextProjection is null
@@ -124,6 +136,15 @@ public sealed class ClippoKindModel : KindModel
         return new VerificationPlan(images.Count,
             new Dictionary<string, IReadOnlyList<ParityCase>> { [ImageRole] = imageCases, [TextRole] = textCases },
             [new ClippoZeroShotCheck(this, imageCases, prompts)]);
+    }
+
+    /// <summary>Golden embeddings of the committed fixture images and <see cref="ClippoGolden.FixtureTexts"/> (pixels tower only).</summary>
+    public override GoldenCase Golden(KindContext context, string goldenDir, string checkpointPath)
+    {
+        if (Model.TextProjection is not null) throw new NotSupportedException("golden outputs are defined for the pixels-only CLIPPO model");
+        if (!File.Exists(Path.Combine(goldenDir, LqaeGolden.FixtureImages)))
+            LqaeGolden.WriteFixtures(goldenDir, context.RequireData("writing the golden fixtures"));
+        return ClippoGolden.Compute(this, goldenDir, checkpointPath);
     }
 
     public override EvaluationReport Evaluate(KindContext context, string reportDir, TrainingResult? training)
