@@ -4,6 +4,7 @@ using System.Text.Json;
 using LangBridge.Data;
 using LangBridge.Runtime;
 using LangBridge.Training;
+using LangBridge.Training.Clippo;
 using LangBridge.Training.Lqae;
 using LangBridge.Training.Quantization;
 using LangBridge.Training.Recipes;
@@ -115,7 +116,8 @@ internal static class BenchCommand
         var dataRoot = CommonOptions.DataRoot();
         var command = new Command("runtime",
             "Runtime Encode (ONNX Runtime, CPU) against the TorchSharp eager forward of the same weights, batch 1 and 64: images/s and " +
-            "the ratio. Needs the recipe's checkpoint and exported bundle. Writes artifacts/bench/runtime.json.");
+            "the ratio; for a CLIPPO bundle, the image and text embedders and the renderer's strings/s. Needs the recipe's checkpoint " +
+            "and exported bundle. Writes artifacts/bench/runtime-<name>.json.");
         var output = Output();
         command.Options.Add(recipeOption);
         command.Options.Add(repeats);
@@ -125,9 +127,17 @@ internal static class BenchCommand
         {
             int n = parse.GetValue(repeats);
             using var trained = RecipeModel.Load(parse.GetValue(recipeOption)!, dataRoot: parse.GetValue(dataRoot));
+            var fileName = $"runtime-{trained.Recipe.Name}.json";
+            if (trained.Model is ClippoKindModel { Renderer: not null, Model.TextProjection: null } clippo)
+            {
+                var problems = new List<string>();
+                var clippoResult = BenchClippo.Run(clippo, trained.Run.BundleDir, trained.Context.RequireData("bench runtime"), n, problems);
+                AnsiConsole.MarkupLine($"Written: {Markup.Escape(Write(parse.GetValue(output), fileName, clippoResult))}");
+                return Verdict([.. problems]);
+            }
             if (trained.Model is not LqaeKindModel lqae)
             {
-                AnsiConsole.MarkupLine($"bench runtime measures image tokenizers (kind lqae); '{Markup.Escape(trained.Recipe.Name)}' is {trained.Recipe.Kind}: skipped.");
+                AnsiConsole.MarkupLine($"bench runtime measures image tokenizers (lqae) and pixels-only CLIPPO models; '{Markup.Escape(trained.Recipe.Name)}' is neither: skipped.");
                 return 0;
             }
             using var tokenizer = ImageTokenizer.Open(trained.Run.BundleDir);
@@ -153,7 +163,7 @@ internal static class BenchCommand
                 });
                 AnsiConsole.MarkupLine($"batch {batch,2}: TorchSharp {batch / torchSeconds,8:F0} img/s, runtime {batch / ortSeconds,8:F0} img/s, ratio {torchSeconds / ortSeconds:F2}×");
             }
-            var path = Write(parse.GetValue(output), "runtime.json", new
+            var path = Write(parse.GetValue(output), fileName, new
             {
                 model = trained.Recipe.Name,
                 ids_identical = wrong.Count == 0,

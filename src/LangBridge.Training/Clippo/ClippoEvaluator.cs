@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using LangBridge.Data;
 using LangBridge.Training.Captions;
 using LangBridge.Training.Pipeline;
+using LangBridge.Training.Reports;
 
 namespace LangBridge.Training.Clippo;
 
@@ -40,7 +41,11 @@ public sealed record ClippoMetrics
 /// </summary>
 internal static class ClippoEvaluator
 {
-    public static ClippoMetrics Evaluate(ClippoKindModel kindModel, DataLayout data, TrainingResult? training, Action<string>? log)
+    /// <summary>Images and captions shown in the retrieval sheet.</summary>
+    public const int SheetImages = 6, SheetCaptions = 5, SheetHits = 4;
+
+    /// <param name="sheetPath">Where to draw the retrieval sheet (PNG); null: none.</param>
+    public static ClippoMetrics Evaluate(ClippoKindModel kindModel, DataLayout data, TrainingResult? training, Action<string>? log, string? sheetPath = null)
     {
         var clock = Stopwatch.StartNew();
         var recipe = kindModel.ClippoRecipe;
@@ -71,6 +76,20 @@ internal static class ClippoEvaluator
         double T2i(int k) => Enumerable.Range(0, distinct.Length).Count(c => TopK(texts[c], images[..r], k).Any(i => captions[i] == distinct[c])) / (double)distinct.Length;
         double i2t1 = I2t(1), i2t5 = I2t(5), t2i1 = T2i(1), t2i5 = T2i(5);
         log?.Invoke($"retrieval over {r} images, {distinct.Length} distinct captions: i2t R@1 {i2t1:F3} R@5 {i2t5:F3}, t2i R@1 {t2i1:F3} R@5 {t2i5:F3}");
+
+        if (sheetPath is not null)
+        {
+            SheetPicture Caption(int k) => new(kindModel.Renderer?.Render(distinct[k]).Pixels, recipe.Canvas, distinct[k]);
+            SheetPicture Image(int i) => new(test.Image(i).ToArray(), test.Width, test.ClassNames[test.Labels[i]]);
+            // The first image of each of a few classes, and captions spread over the distinct ones.
+            var queries = Enumerable.Range(0, r).GroupBy(i => test.Labels[i]).Select(g => g.First()).Take(SheetImages).ToArray();
+            var imageToText = queries.Select(i => new SheetQuery(Image(i),
+                TopK(images[i], texts, SheetHits).Select(k => new SheetHit(Caption(k), ClippoEmbeddings.Dot(images[i], texts[k]), k == captionIndex[captions[i]])).ToArray())).ToArray();
+            var textToImage = Enumerable.Range(0, SheetCaptions).Select(j => j * distinct.Length / SheetCaptions).Select(c => new SheetQuery(Caption(c),
+                TopK(texts[c], images[..r], SheetHits + 1).Select(i => new SheetHit(Image(i), ClippoEmbeddings.Dot(texts[c], images[i]), captions[i] == distinct[c])).ToArray())).ToArray();
+            RetrievalSheet.Save(sheetPath, $"{recipe.Name}: held-out captions, {r} test images", imageToText, textToImage);
+            log?.Invoke($"retrieval sheet: {sheetPath}");
+        }
 
         var mnist = MnistDigits.Load(data);
         using var mnistTensor = ClippoImages.Normalised(mnist);

@@ -18,6 +18,8 @@ public sealed class ClippoKindModel : KindModel
 {
     public const string ImageRole = "image_encoder", TextRole = "text_encoder";
     public const string FontFile = "font.hex", RendererFile = "text_renderer.json";
+    /// <summary>The evaluation's picture: top captions for a few images, top images for a few captions.</summary>
+    public const string RetrievalSheetFile = "retrieval.png";
     /// <summary>What the bundle's font covers: Latin (with Latin-1 and Extended-A/B), Greek, Cyrillic, general punctuation.</summary>
     public static readonly (int First, int Last)[] FontRanges = [(0x20, 0x24F), (0x370, 0x4FF), (0x2000, 0x206F), (0xFFFD, 0xFFFD)];
 
@@ -85,6 +87,12 @@ public sealed class ClippoKindModel : KindModel
         }
     }
 
+    /// <summary>The image encoder's input for <paramref name="images"/>: (N, 1, H, W), normalised.</summary>
+    public static Tensor ImageInputs(ImageDataset images) => ClippoImages.Normalised(images);
+
+    /// <summary>The text encoder's input for <paramref name="captions"/>: (B, 1, S, S) rendered canvases, or (B, D) mean GloVe vectors.</summary>
+    public Tensor TextInputs(IReadOnlyList<string> captions) => Text.Inputs(captions);
+
     public override BundleDefinition DefineBundle()
     {
         int s = recipe.Data.ImageSize, c = recipe.Canvas, e = recipe.Encoder.Embedding;
@@ -150,13 +158,14 @@ public sealed class ClippoKindModel : KindModel
     public override EvaluationReport Evaluate(KindContext context, string reportDir, TrainingResult? training)
     {
         var data = context.RequireData("evaluation");
-        var metrics = ClippoEvaluator.Evaluate(this, data, training, context.Log);
+        Directory.CreateDirectory(reportDir);
+        var sheet = Path.Combine(reportDir, RetrievalSheetFile);
+        var metrics = ClippoEvaluator.Evaluate(this, data, training, context.Log, sheet);
         if (recipe.Evaluation.Baseline is { } baseline && TwoTower(context, baseline) is { } twoTower)
         {
             using (twoTower) metrics = metrics with { TwoTower = ClippoEvaluator.Evaluate(twoTower, data, null, context.Log) };
         }
-        Directory.CreateDirectory(reportDir);
-        return new EvaluationReport(metrics, []);
+        return new EvaluationReport(metrics, [sheet]);
     }
 
     /// <summary>The two-tower baseline's trained model, when its recipe has been trained; else null (reported).</summary>
