@@ -44,6 +44,29 @@ public sealed class GoldenCommandTests : IDisposable
     }
 
     [Fact]
+    public void AChangedRendererPngIsReportedAndRestoredOnlyWithAccept()
+    {
+        var committed = Path.Combine(LangBridgeCli.RepositoryRoot, "tests", "LangBridge.Runtime.Tests", "Golden", "renderer");
+        var renderer = Path.Combine(dir, "renderer");
+        Directory.CreateDirectory(renderer);
+        foreach (var file in Directory.GetFiles(committed)) File.Copy(file, Path.Combine(renderer, Path.GetFileName(file)));
+        // The empty canvas's PNG replaced by another case's: every ink pixel of that case differs.
+        File.Copy(Path.Combine(renderer, "caption-56.png"), Path.Combine(renderer, "empty-56.png"), overwrite: true);
+
+        var refused = LangBridgeCli.Run(LangBridgeCli.RepositoryRoot, "golden", "--renderer", "--golden-dir", renderer);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("empty-56.png:", refused.StandardOutput);
+        Assert.DoesNotContain("caption-56.png:", refused.StandardOutput);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(renderer, "caption-56.png")), File.ReadAllBytes(Path.Combine(renderer, "empty-56.png")));
+
+        var accepted = LangBridgeCli.Run(LangBridgeCli.RepositoryRoot, "golden", "--renderer", "--golden-dir", renderer, "--accept");
+        Assert.True(accepted.ExitCode == 0, accepted.ToString());
+        var again = LangBridgeCli.Run(LangBridgeCli.RepositoryRoot, "golden", "--renderer", "--golden-dir", renderer);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("unchanged", again.StandardOutput);
+    }
+
+    [Fact]
     public void UnchangedGoldenOutputsExitZeroAndWriteNothing()
     {
         var before = File.GetLastWriteTimeUtc(GoldenFile);
