@@ -230,6 +230,47 @@ public sealed class LqaeBertTests : IDisposable
     }
 
     [Fact]
+    public void TheStepProfileComputesTheTrainingLossesGradientsPartByPart()
+    {
+        using var kind = tiny.Create();
+        var model = kind.Model;
+        var images = TinyLqae.Images();
+        using var task = kind.CreateTrainingTask(images);
+        using var batchIndex = arange(8, dtype: ScalarType.Int64);
+        model.train();
+        float[][] Gradients() => model.trainable_parameters().Select(p => p.grad!.data<float>().ToArray()).ToArray();
+        Dictionary<string, double> expectedTerms;
+        using (var scope = NewDisposeScope())
+        {
+            var terms = task.Loss(kind.TrainingPlan.Phases[0], 3, batchIndex);
+            terms["loss"].backward();
+            expectedTerms = terms.ToDictionary(t => t.Key, t => (double)t.Value.item<float>());
+        }
+        var expected = Gradients();
+        foreach (var p in model.parameters()) p.grad?.zero_();
+
+        var profiler = new LqaeStepProfiler(model, images);
+        var times = new Dictionary<string, double>();
+        using (var scope = NewDisposeScope())
+        {
+            var batch = ImageTensors.Normalised(images, kind.LqaeRecipe.Data).index_select(0, batchIndex);
+            var terms = profiler.Backward(batch, 3, times);
+            foreach (var (name, value) in terms) Assert.Equal(expectedTerms[name], value.item<float>(), 6);
+        }
+        var actual = Gradients();
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(tensor(actual[i]).allclose(tensor(expected[i]), rtol: 1e-4, atol: 1e-7), $"gradient {i} differs");
+        Assert.Equal(LqaeStepProfiler.Parts.Where(p => p != "optimizer"), times.Keys);
+        Assert.All(model.Bert!.parameters(), p => Assert.True(p.grad is null));
+
+        var profile = profiler.Run(steps: 2, warmup: 1);
+        Assert.Equal(LqaeStepProfiler.Parts, profile.Parts.Keys);
+        Assert.All(profile.Parts.Values, ms => Assert.True(ms >= 0));
+        Assert.True(profile.ImagesPerSecond > 0);
+    }
+
+    [Fact]
     public void DecoderOnlyStepsTrainTheDecoderAloneOnTheBertsReadingOfEveryWord()
     {
         var masked = tiny.Recipe(steps: 6);

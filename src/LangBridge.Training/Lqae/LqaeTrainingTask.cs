@@ -54,11 +54,13 @@ internal sealed class LqaeTrainingTask : ITrainingTask
         return phase.TrainedGroups.Contains(EncoderGroup) ? MaskedLoss(batch, step) : DecoderLoss(batch);
     }
 
+    /// <summary>The generator of step <paramref name="step"/>'s mask: seeded by (seed, step), so a resumed run masks alike.</summary>
+    public static Generator MaskGenerator(LqaeRecipe recipe, int step) => new((ulong)(recipe.Seed * 104729L + step));
+
     /// <summary>Loss of one masked batch (B, C, H, W) through the whole model.</summary>
     private Dictionary<string, Tensor> MaskedLoss(Tensor batch, int step)
     {
-        var maskGenerator = new Generator((ulong)(recipe.Seed * 104729L + step));
-        var mask = model.TrainingMask(batch.shape[0], maskGenerator);                     // (B, h·w) bool
+        var mask = model.TrainingMask(batch.shape[0], MaskGenerator(recipe, step));       // (B, h·w) bool
         var output = model.Forward(batch, mask);
         var reconstruction = nn.functional.mse_loss(output.Reconstruction, batch);
         var loss = reconstruction + recipe.Quantizer.Commitment * output.Commitment;
