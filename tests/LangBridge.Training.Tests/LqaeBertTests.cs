@@ -170,6 +170,22 @@ public sealed class LqaeBertTests : IDisposable
     }
 
     [Fact]
+    public void TheStraightThroughGradientReachesEachLatentScaledByItsWordsNormAndNotAtMaskedPositions()
+    {
+        using var kind = tiny.Create();
+        var bert = kind.Model.Bert!;
+        using var scope = NewDisposeScope();
+        var z = nn.functional.normalize(randn(2, 16, TinyLqaeBert.Hidden, generator: new Generator(2)), dim: -1).requires_grad_(true);
+        var ids = randint(0, 32, [2, 16], dtype: ScalarType.Int64, generator: new Generator(3));
+        var mask = LqaeModel.ExactMask(2, 16, 0.5f, new Generator(4))!;
+        bert.StraightThrough(z, ids, mask).sum().backward();
+        var norms = bert.WordTable.norm(1).index_select(0, ids.flatten()).view(2, 16, 1);          // (2, 16, 1)
+        var expected = norms.expand(2, 16, TinyLqaeBert.Hidden).masked_fill(mask.unsqueeze(-1), 0f);
+        Assert.True(z.grad!.allclose(expected, rtol: 1e-6, atol: 0), "∂/∂z should be the word row's norm, 0 where masked");
+        Assert.True(norms.min().item<float>() > 0 && !norms.allclose(ones_like(norms)));             // the scale is not trivially 1
+    }
+
+    [Fact]
     public void OneStepTrainsTheEncoderThroughTheFrozenBertAndLeavesTheBertAsItWas()
     {
         using var kind = tiny.Create();
