@@ -39,6 +39,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Quantizer());
         bench.Subcommands.Add(Runtime());
         bench.Subcommands.Add(BenchPretrainedCommand.Create());
+        bench.Subcommands.Add(BenchLqaeStepCommand.Create());
         return bench;
     }
 

@@ -199,12 +199,15 @@ public static class ParityHarness
 /// <summary>Adapts TorchSharp modules to the harness's forward signature.</summary>
 public static class TorchForward
 {
-    /// <summary>Forward of a module with one tensor input and one tensor or tuple-of-two output.</summary>
+    /// <summary>Forward of a module with one tensor input and one tensor or tuple-of-two output, or two tensor inputs and one tensor output.</summary>
     public static Func<IReadOnlyList<Tensor>, IReadOnlyList<Tensor>> Of(nn.Module module) => module switch
     {
         nn.Module<Tensor, Tensor> m => ins => [m.call(Single(ins))],
         nn.Module<Tensor, (Tensor, Tensor)> m => ins => { var (a, b) = m.call(Single(ins)); return [a, b]; },
-        _ => throw new NotSupportedException($"Module type {module.GetType().FullName} has no single-tensor forward; pass a forward function."),
+        nn.Module<Tensor, Tensor, Tensor> m => ins => ins.Count == 2
+            ? [m.call(ins[0], ins[1])]
+            : throw new ArgumentException($"The module takes two inputs, {ins.Count} were given."),
+        _ => throw new NotSupportedException($"Module type {module.GetType().FullName} has no one- or two-tensor forward; pass a forward function."),
     };
 
     private static Tensor Single(IReadOnlyList<Tensor> ins) =>

@@ -23,6 +23,13 @@ public sealed class LqaeKind : IModelKind
     public KindModel Create(IModelRecipe recipe, KindContext context)
     {
         var r = (LqaeRecipe)recipe;
+        if (r.Bert is not null)
+        {
+            // The BERT's weights (and so the codebook) come from the BERT, not from a vocabulary file and a checkpoint.
+            if (context.Vocabulary is not null)
+                throw new RecipeException("(recipe)", "bert", $"recipe '{r.Name}' is built around a BERT read from the data cache or its folder; a vocabulary file alone cannot stand in for it");
+            return LqaeKindModel.Create(r, LqaeBertSource.Load(r, context));
+        }
         // A vocabulary file stands in for the data cache: the vectors are then the checkpoint's (placeholders until loaded).
         var codebook = context.Vocabulary is { } vocabulary
             ? new LanguageCodebook(LanguageCodebook.ReadVocabulary(vocabulary), new float[r.Codebook.Size * r.Codebook.Dimension],

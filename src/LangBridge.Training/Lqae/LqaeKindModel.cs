@@ -18,6 +18,11 @@ public sealed class LqaeKindModel : KindModel
 {
     /// <summary>Graph roles of an LQAE bundle.</summary>
     public const string EncoderRole = "encoder", QuantizerRole = "quantizer", DecoderRole = "decoder";
+    /// <summary>
+    /// Further roles with a BERT: token ids (id V = [MASK]) + attention mask → the BERT's hidden states, and
+    /// hidden states → image. The <see cref="DecoderRole"/> graph then runs the BERT itself (ids → image).
+    /// </summary>
+    public const string BertRole = "bert", HiddenDecoderRole = "hidden_decoder";
     public const string VocabularyFile = "vocab.txt";
     /// <summary>Parity cases are built in batches of this many examples (plus a single and an odd-sized batch).</summary>
     public const int VerifyBatch = 32;
@@ -32,6 +37,24 @@ public sealed class LqaeKindModel : KindModel
         Codebook = codebook;
         // Placeholder vectors (a reference model loaded with its vocabulary file only) say nothing about the codebook trained with.
         inputHashes = codebookIsReal ? new() { ["codebook"] = CodebookSha256(codebook) } : new();
+        if (model.Bert is { } bert) inputHashes["bert"] = BertSha256(bert);
+    }
+
+    /// <summary>A model around a BERT's codebook and frozen BERT (<see cref="LqaeBertSource"/>).</summary>
+    public static LqaeKindModel Create(LqaeRecipe recipe, LqaeBertParts parts)
+    {
+        using var vectors = tensor(parts.Codebook.Vectors).view(parts.Codebook.Count, parts.Codebook.Dimension);
+        return new LqaeKindModel(recipe, new LqaeModel(recipe, vectors, parts.Bert), parts.Codebook, codebookIsReal: true);
+    }
+
+    /// <summary>Content hash of the frozen BERT a model reads through: its [MASK] row and every weight of its layers, in order.</summary>
+    public static string BertSha256(LqaeBert bert)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var scope = NewDisposeScope();
+        foreach (var t in bert.Body.parameters().Select(p => (Tensor)p).Prepend(bert.MaskVector))
+            sha.AppendData(MemoryMarshal.AsBytes(t.detach().contiguous().data<float>().ToArray().AsSpan()));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     /// <summary>A model around an in-memory codebook (tests, embedding applications); <see cref="LqaeKind.Create"/> loads the recipe's.</summary>
@@ -77,15 +100,24 @@ public sealed class LqaeKindModel : KindModel
         var r = recipe;
         int c = r.Data.Channels, s = r.Data.ImageSize, n = r.TokensPerImage, d = r.Codebook.Dimension;
         var vocabulary = Encoding.UTF8.GetBytes(string.Concat(Codebook.Words.Select(w => w + "\n")));
-        return new BundleDefinition(
-        [
-            new GraphDefinition(EncoderRole, Model.Encoder, [new(OnnxInputSpec.Batched("image", c, s, s), TensorMeaning.Image)],
+        var graphs = new List<GraphDefinition>
+        {
+            new(EncoderRole, Model.Encoder, [new(OnnxInputSpec.Batched("image", c, s, s), TensorMeaning.Image)],
                 [new("latents", TensorMeaning.Latents)]),
-            new GraphDefinition(QuantizerRole, Model.Quantizer, [new(OnnxInputSpec.Batched("latents", n, d), TensorMeaning.Latents)],
+            new(QuantizerRole, Model.Quantizer, [new(OnnxInputSpec.Batched("latents", n, d), TensorMeaning.Latents)],
                 [new("token_ids", TensorMeaning.TokenIds), new("codes", TensorMeaning.Codes)]),
-            new GraphDefinition(DecoderRole, Model.TokenDecoder, [new(OnnxInputSpec.BatchedInt64("token_ids", n), TensorMeaning.TokenIds)],
+            new(DecoderRole, Model.TokenDecoder, [new(OnnxInputSpec.BatchedInt64("token_ids", n), TensorMeaning.TokenIds)],
                 [new("image", TensorMeaning.Image)]),
-        ],
+        };
+        if (Model.Bert is { } bert)
+        {
+            graphs.Add(new(BertRole, bert,
+                [new(OnnxInputSpec.BatchedInt64("token_ids", n), TensorMeaning.TokenIds), new(OnnxInputSpec.BatchedInt64("attention_mask", n), TensorMeaning.AttentionMask)],
+                [new("hidden_states", TensorMeaning.HiddenStates)]));
+            graphs.Add(new(HiddenDecoderRole, Model.Decoder, [new(OnnxInputSpec.Batched("hidden_states", n, bert.HiddenSize), TensorMeaning.HiddenStates)],
+                [new("image", TensorMeaning.Image)]));
+        }
+        return new BundleDefinition(graphs,
         [new BundleAsset("vocabulary", VocabularyFile, AssetType.Vocabulary, vocabulary)],
         new ImageSpec
         {
@@ -118,6 +150,9 @@ public sealed class LqaeKindModel : KindModel
         var imageCases = new List<ParityCase>();
         var latentCases = new List<ParityCase>();
         var idCases = new List<ParityCase>();
+        var bertCases = new List<ParityCase>();
+        var hiddenCases = new List<ParityCase>();
+        var bert = Model.Bert;
         var sizes = new List<long> { 1, 7 };
         for (long start = 8; start < count; start += batchSize) sizes.Add(Math.Min(batchSize, count - start));
         long offset = 0;
@@ -128,12 +163,26 @@ public sealed class LqaeKindModel : KindModel
             var range = $"[{offset}..{offset + batch.shape[0]})";
             imageCases.Add(new ParityCase($"images{range}", batch));
             latentCases.Add(new ParityCase($"latents{range}", Model.Encoder.call(batch).DetachFromDisposeScope()));   // (B, N, D)
-            idCases.Add(new ParityCase($"ids{range}", Model.Encode(batch).DetachFromDisposeScope()));                 // (B, N)
+            var ids = Model.Encode(batch).DetachFromDisposeScope();                                                   // (B, N)
+            idCases.Add(new ParityCase($"ids{range}", ids));
+            if (bert is not null)
+            {
+                // Half the words masked, as in training, and the last position padded in every other image, so both inputs matter.
+                var mask = LqaeModel.ExactMask(ids.shape[0], ids.shape[1], 0.5f, new Generator((ulong)(recipe.Seed + offset)))!;   // (B, N)
+                var attention = ones_like(ids);
+                attention.narrow(1, ids.shape[1] - 1, 1).index_fill_(0, arange(0, ids.shape[0], 2, dtype: ScalarType.Int64), 0);
+                bertCases.Add(new ParityCase($"bert{range}", [ids.masked_fill(mask, bert.MaskId).DetachFromDisposeScope(), attention.DetachFromDisposeScope()]));
+                hiddenCases.Add(new ParityCase($"hidden{range}", bert.Read(bert.Embed(ids)).DetachFromDisposeScope()));     // (B, N, D)
+            }
             offset += batch.shape[0];
         }
-        return new VerificationPlan((int)count,
-            new Dictionary<string, IReadOnlyList<ParityCase>> { [EncoderRole] = imageCases, [QuantizerRole] = latentCases, [DecoderRole] = idCases },
-            [new LqaeTokenCheck(Model, imageCases, latentCases, idCases)]);
+        var cases = new Dictionary<string, IReadOnlyList<ParityCase>> { [EncoderRole] = imageCases, [QuantizerRole] = latentCases, [DecoderRole] = idCases };
+        if (bert is not null)
+        {
+            cases[BertRole] = bertCases;
+            cases[HiddenDecoderRole] = hiddenCases;
+        }
+        return new VerificationPlan((int)count, cases, [new LqaeTokenCheck(Model, imageCases, latentCases, idCases)]);
     }
 
     public override EvaluationReport Evaluate(KindContext context, string reportDir, TrainingResult? training) =>

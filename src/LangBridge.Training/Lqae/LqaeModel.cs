@@ -12,13 +12,21 @@ namespace LangBridge.Training.Lqae;
 /// <param name="TokenIds">(B, N) int64 ids into the language codebook.</param>
 /// <param name="Commitment">Scalar ‖z − sg(q)‖² (mean), pulling the encoder towards its words.</param>
 /// <param name="Latents">(B, N, D) unit-norm latents as searched (with gradients).</param>
-public sealed record LqaeOutput(Tensor Reconstruction, Tensor TokenIds, Tensor Commitment, Tensor Latents);
+/// <param name="Hidden">(B, N, D) the frozen BERT's last hidden states the decoder read (recipes with a BERT).</param>
+/// <param name="MaskedTokenLoss">Scalar cross-entropy of the BERT's predictions at masked positions against their words (recipes with a BERT, when positions were masked).</param>
+public sealed record LqaeOutput(Tensor Reconstruction, Tensor TokenIds, Tensor Commitment, Tensor Latents, Tensor? Hidden = null, Tensor? MaskedTokenLoss = null);
 
 /// <summary>
 /// Language-Quantized AutoEncoder: encoder → nearest word of a frozen language codebook (cosine,
 /// straight-through gradients) → train-time random masking → decoder. The three exportable pieces
 /// are separate modules (<see cref="Encoder"/>, <see cref="Quantizer"/>, <see cref="TokenDecoder"/>) so
 /// each becomes its own ONNX graph.
+/// <para>
+/// With a frozen BERT (<see cref="LqaeRecipe.Bert"/>, as the paper builds LQAE) the codebook is the BERT's word
+/// table, masked positions get its <c>[MASK]</c> embedding, the BERT reads the words and the decoder
+/// reconstructs the image from its last hidden states (<see cref="Bert"/>); gradients reach the encoder
+/// through the frozen BERT and the straight-through estimator.
+/// </para>
 /// </summary>
 public sealed class LqaeModel : nn.Module
 {
@@ -26,27 +34,37 @@ public sealed class LqaeModel : nn.Module
     private readonly CodebookQuantizer quantizer;
     private readonly Sequential decoder;
     private readonly Sequential token_decoder;
+    private readonly LqaeBert? bert;
     private Tensor codebookT = null!;    // (D, V) contiguous copy for the tiled search; derived, not saved
     private Tensor? coarseCodebookT;     // (D, V_coarse) the same for the coarse level, when there is one
     private Tensor? codesByPositionT;    // (N, D, S) the same for a positional vocabulary
     private readonly LqaeRecipe recipe;
 
     /// <param name="codebook">(V, D) language codebook; normalised inside the quantizer and frozen.</param>
-    public LqaeModel(LqaeRecipe recipe, Tensor codebook) : base("LqaeModel")
+    /// <param name="bert">The frozen BERT over the same V words, exactly when the recipe has a <c>bert</c> section.</param>
+    public LqaeModel(LqaeRecipe recipe, Tensor codebook, LqaeBert? bert = null) : base("LqaeModel")
     {
         recipe.Validate();
         if (codebook.ndim != 2 || codebook.shape[1] != recipe.Codebook.Dimension)
             throw new LangBridge.Data.DataException(
                 $"the codebook is [{string.Join(", ", codebook.shape)}]; the recipe expects [V, {recipe.Codebook.Dimension}]");
+        if ((recipe.Bert is null) != (bert is null))
+            throw new ArgumentException(recipe.Bert is null ? $"recipe '{recipe.Name}' has no bert section, yet a BERT was given" : $"recipe '{recipe.Name}' needs its frozen BERT");
+        if (bert is not null && (bert.Words != codebook.shape[0] || bert.HiddenSize != codebook.shape[1]))
+            throw new ArgumentException($"the BERT embeds {bert.Words} words of width {bert.HiddenSize}; the codebook is [{string.Join(", ", codebook.shape)}]");
         this.recipe = recipe;
+        this.bert = bert;
         encoder = BuildEncoder(recipe);
         quantizer = new CodebookQuantizer(codebook, normalizeInputs: true,
             coarseTokens: recipe.CoarseTokens, coarseVocabulary: recipe.GlobalTokens?.Vocabulary ?? 0,
             positions: recipe.Quantizer.PositionalVocabulary ? recipe.TokensPerImage : 0);
         decoder = BuildDecoder(recipe);
         // The decoder graph takes token ids: lookup of the (normalised) codebook, then the decoder.
-        token_decoder = nn.Sequential(("lookup", new CodebookLookup(quantizer.Codebook)), ("decoder", decoder));
+        if (bert is null) token_decoder = nn.Sequential(("lookup", new CodebookLookup(quantizer.Codebook)), ("decoder", decoder));
         RegisterComponents();
+        // With a BERT: ids → BERT → decoder, built from the modules registered above and not registered itself,
+        // which would store the BERT's weights a second time in every checkpoint.
+        if (bert is not null) token_decoder = nn.Sequential(("bert", new LqaeBertTokens(bert)), ("decoder", decoder));
         RebuildSearchCopies();
     }
 
@@ -68,8 +86,11 @@ public sealed class LqaeModel : nn.Module
     /// <summary>Latents (B, N, D) → (ids (B, N), codes (B, N, D)).</summary>
     public CodebookQuantizer Quantizer => quantizer;
 
-    /// <summary>Code vectors (B, N, D) → image (B, C, H, W).</summary>
+    /// <summary>Code vectors (B, N, D) → image (B, C, H, W); with a BERT, its hidden states (B, N, D) → image.</summary>
     public nn.Module<Tensor, Tensor> Decoder => decoder;
+
+    /// <summary>The frozen BERT between the words and the decoder (null without a <c>bert</c> section).</summary>
+    public LqaeBert? Bert => bert;
 
     /// <summary>Token ids (B, N) int64 → image (B, C, H, W).</summary>
     public nn.Module<Tensor, Tensor> TokenDecoder => token_decoder;
@@ -91,6 +112,7 @@ public sealed class LqaeModel : nn.Module
     /// </summary>
     public LqaeOutput Forward(Tensor images, Tensor? mask = null)
     {
+        if (bert is not null) return ForwardBert(images, mask);
         using var scope = NewDisposeScope();
         var z = quantizer.Prepare(encoder.call(images));                              // (B, N, D), unit norm
         long b = z.shape[0], n = z.shape[1];
@@ -127,6 +149,48 @@ public sealed class LqaeModel : nn.Module
         return new LqaeOutput(reconstruction.MoveToOuterDisposeScope(), ids.MoveToOuterDisposeScope(), commitment.MoveToOuterDisposeScope(),
             z.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// The forward with a BERT: every position is searched (a masked position's word is the target of the
+    /// masked-token loss) and carries commitment; masked positions feed the BERT its <c>[MASK]</c> embedding;
+    /// the decoder reads the BERT's last hidden states. <paramref name="mask"/> (B, N) bool, null: none.
+    /// </summary>
+    private LqaeOutput ForwardBert(Tensor images, Tensor? mask)
+    {
+        using var scope = NewDisposeScope();
+        var z = Latents(images);                                                        // (B, N, D), unit norm
+        var ids = Tokenize(z);                                                          // (B, N)
+        var commitment = nn.functional.mse_loss(z, quantizer.Lookup(ids).detach());
+        var hidden = BertHidden(z, ids, mask);                                          // (B, N, D)
+        var reconstruction = decoder.call(hidden);                                      // (B, C, H, W)
+        var maskedToken = mask is not null && recipe.Bert!.MaskedTokenWeight > 0 ? MaskedTokenLoss(hidden, ids, mask) : null;
+        return new LqaeOutput(reconstruction.MoveToOuterDisposeScope(), ids.MoveToOuterDisposeScope(), commitment.MoveToOuterDisposeScope(),
+            z.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), maskedToken?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The BERT's last hidden states (B, N, D) for unit-norm latents (B, N, D) quantized to <paramref name="ids"/> (B, N),
+    /// <paramref name="mask"/>ed positions (B, N) reading <c>[MASK]</c>; gradients flow to the latents (straight-through).
+    /// </summary>
+    internal Tensor BertHidden(Tensor latents, Tensor ids, Tensor? mask) => RequireBert().Read(bert!.StraightThrough(latents, ids, mask));
+
+    /// <summary>
+    /// Cross-entropy of the BERT's hidden states (B, N, D) at the masked positions (B, N) scored against the codebook's
+    /// rows of the tied word table, the targets being those positions' words <paramref name="ids"/> (B, N).
+    /// </summary>
+    internal Tensor MaskedTokenLoss(Tensor hidden, Tensor ids, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var at = mask.flatten().nonzero().squeeze(1);                                   // (M)
+        if (at.shape[0] == 0) return zeros(1).sum().MoveToOuterDisposeScope();          // no masked position: nothing to predict
+        var scores = RequireBert().WordScores(hidden.flatten(0, 1).index_select(0, at)); // (M, V)
+        return nn.functional.cross_entropy(scores, ids.flatten().index_select(0, at)).MoveToOuterDisposeScope();
+    }
+
+    private LqaeBert RequireBert() => bert ?? throw new InvalidOperationException($"recipe '{recipe.Name}' has no BERT");
+
+    /// <summary>Nearest words (B, N) of unit-norm latents (B, N, D), by the fast search; no gradients.</summary>
+    internal Tensor Search(Tensor latents) => Tokenize(latents);
 
     /// <summary>Unit-norm latents of images (B, C, H, W) → (B, N, D), with gradients.</summary>
     public Tensor Latents(Tensor images) => quantizer.Prepare(encoder.call(images));
@@ -187,6 +251,29 @@ public sealed class LqaeModel : nn.Module
     /// <summary>Random (B, N) mask with about <paramref name="ratio"/> of positions set, from <paramref name="generator"/>.</summary>
     public static Tensor? RandomMask(long batch, long tokens, float ratio, Generator generator) =>
         ratio <= 0 ? null : rand(batch, tokens, generator: generator).lt(ratio);
+
+    /// <summary>Positions masked in each image by <see cref="ExactMask"/>: round(ratio · N), halves away from zero.</summary>
+    public static long MaskedCount(long tokens, float ratio) => (long)Math.Round(ratio * (double)tokens, MidpointRounding.AwayFromZero);
+
+    /// <summary>
+    /// Random (B, N) mask with exactly <see cref="MaskedCount"/> positions set in every row (the lowest of
+    /// uniform scores), from <paramref name="generator"/>; null when that is none.
+    /// </summary>
+    public static Tensor? ExactMask(long batch, long tokens, float ratio, Generator generator)
+    {
+        long k = MaskedCount(tokens, ratio);
+        if (k <= 0) return null;
+        using var scope = NewDisposeScope();
+        var chosen = rand(batch, tokens, generator: generator).argsort(1).narrow(1, 0, k);   // (B, k)
+        return zeros(batch, tokens, dtype: ScalarType.Bool).scatter_(1, chosen, ones(batch, k, dtype: ScalarType.Bool)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The recipe's train-time mask of step <paramref name="generator"/>: exact with a BERT (the paper's), per-position otherwise.</summary>
+    public Tensor? TrainingMask(long batch, Generator generator)
+    {
+        long n = recipe.GridSize * recipe.GridSize;
+        return bert is null ? RandomMask(batch, n, recipe.Masking.Ratio, generator) : ExactMask(batch, n, recipe.Masking.Ratio, generator);
+    }
 
     private static Sequential BuildEncoder(LqaeRecipe r)
     {

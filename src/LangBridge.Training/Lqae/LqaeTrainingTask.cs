@@ -9,8 +9,9 @@ namespace LangBridge.Training.Lqae;
 
 /// <summary>
 /// LQAE's loss: in the main phase, the masked reconstruction through the straight-through quantizer plus
-/// commitment (and the coarse words' assignment loss when the recipe asks for it); in the decoder-only
-/// phase, the unmasked reconstruction of the final words through the exported token path.
+/// commitment (and the coarse words' assignment loss when the recipe asks for it; with a BERT, its
+/// masked-token loss); in the decoder-only phase, the unmasked reconstruction of the final words through
+/// the exported token path.
 /// </summary>
 internal sealed class LqaeTrainingTask : ITrainingTask
 {
@@ -53,15 +54,22 @@ internal sealed class LqaeTrainingTask : ITrainingTask
         return phase.TrainedGroups.Contains(EncoderGroup) ? MaskedLoss(batch, step) : DecoderLoss(batch);
     }
 
+    /// <summary>The generator of step <paramref name="step"/>'s mask: seeded by (seed, step), so a resumed run masks alike.</summary>
+    public static Generator MaskGenerator(LqaeRecipe recipe, int step) => new((ulong)(recipe.Seed * 104729L + step));
+
     /// <summary>Loss of one masked batch (B, C, H, W) through the whole model.</summary>
     private Dictionary<string, Tensor> MaskedLoss(Tensor batch, int step)
     {
-        var maskGenerator = new Generator((ulong)(recipe.Seed * 104729L + step));
-        var mask = LqaeModel.RandomMask(batch.shape[0], recipe.GridSize * recipe.GridSize, recipe.Masking.Ratio, maskGenerator); // (B, h·w) bool
+        var mask = model.TrainingMask(batch.shape[0], MaskGenerator(recipe, step));       // (B, h·w) bool
         var output = model.Forward(batch, mask);
         var reconstruction = nn.functional.mse_loss(output.Reconstruction, batch);
         var loss = reconstruction + recipe.Quantizer.Commitment * output.Commitment;
         var terms = new Dictionary<string, Tensor> { ["reconstruction"] = reconstruction, ["commitment"] = output.Commitment };
+        if (output.MaskedTokenLoss is { } maskedToken)
+        {
+            loss = loss + recipe.Bert!.MaskedTokenWeight * maskedToken;
+            terms["masked_token"] = maskedToken;
+        }
         if (assignmentLoss is not null)
         {
             var background = -recipe.Data.Mean / recipe.Data.Std;                       // a black pixel, normalised
@@ -76,7 +84,18 @@ internal sealed class LqaeTrainingTask : ITrainingTask
     /// <summary>Reconstruction of one unmasked batch through the exported path (final words, searched without gradients).</summary>
     private Dictionary<string, Tensor> DecoderLoss(Tensor batch)
     {
-        var reconstruction = nn.functional.mse_loss(model.TokenDecoder.call(model.Encode(batch)), batch);
+        Tensor decoded;
+        if (model.Bert is { } bert)
+        {
+            Tensor hidden;                                                              // (B, N, D)
+            using (no_grad()) hidden = bert.Read(bert.Embed(model.Encode(batch)));     // only the decoder learns: the BERT runs forward only
+            decoded = model.Decoder.call(hidden);
+        }
+        else
+        {
+            decoded = model.TokenDecoder.call(model.Encode(batch));
+        }
+        var reconstruction = nn.functional.mse_loss(decoded, batch);
         return new() { ["loss"] = reconstruction, ["reconstruction"] = reconstruction };
     }
 

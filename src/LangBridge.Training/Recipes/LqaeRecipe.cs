@@ -28,6 +28,12 @@ public sealed record LqaeRecipe : IModelRecipe
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public GlobalTokensSection? GlobalTokens { get; init; }
     public MaskingSection Masking { get; init; } = new();
+    /// <summary>
+    /// Optional frozen BERT between the words and the decoder, as the LQAE paper builds it (absent: the
+    /// decoder reads the words' vectors). With it the codebook is the BERT's own word table.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BertSection? Bert { get; init; }
     public DecoderSection Decoder { get; init; } = new();
     public TrainingSection Training { get; init; } = new();
     public EvaluationSection Evaluation { get; init; } = new();
@@ -36,13 +42,15 @@ public sealed record LqaeRecipe : IModelRecipe
     /// SHA-256 of the canonical JSON of everything that shapes the weights (recorded in checkpoints and
     /// bundles). Left out: the evaluation section, the search tiles (the ids are the same whatever the
     /// tiling), logging, checkpointing and threads, and the codebook's path — the codebook is identified by
-    /// its content hash, which checkpoints record beside this one.
+    /// its content hash, which checkpoints record beside this one; likewise where the BERT is read from
+    /// (its weights' hash is recorded too).
     /// </summary>
     [JsonIgnore]
     public string Sha256 => RecipeJson.Sha256(this with
     {
         Evaluation = new(),
         Codebook = Codebook with { Path = "" },
+        Bert = Bert is null ? null : Bert with { Model = "" },
         Quantizer = Quantizer with { VectorTile = 0, CodeTile = 0 },
         Training = Training with { CheckpointEvery = 0, LogEvery = 0, Threads = 0 },
     });
@@ -134,6 +142,17 @@ public sealed record LqaeRecipe : IModelRecipe
             }
         }
         Require(Masking.Ratio is >= 0 and < 1, "masking.ratio", $"must be in [0, 1), got {Masking.Ratio}");
+        if (Bert is { } bert)
+        {
+            Require(!string.IsNullOrWhiteSpace(bert.Model), "bert.model", $"name the BERT: '{BertSection.MiniLm}' (the data cache's) or a Hugging Face BERT folder");
+            Require(bert.Layers >= 0, "bert.layers", $"must be >= 0 (0 = every layer), got {bert.Layers}");
+            Require(bert.MaskedTokenWeight >= 0 && float.IsFinite(bert.MaskedTokenWeight), "bert.maskedTokenWeight", $"must be a finite number >= 0, got {bert.MaskedTokenWeight}");
+            Require(Codebook.Path == new CodebookSection().Path, "codebook.path",
+                "leave it out: with a bert section the codebook is the BERT's word table (bert.vocabulary picks the rows)");
+            Require(GlobalTokens is null, "globalTokens", "cannot be combined with bert (the BERT reads the grid's words only)");
+            Require(!Quantizer.PositionalVocabulary, "quantizer.positionalVocabulary",
+                "cannot be combined with bert: a cell's own word list is not text the BERT can read");
+        }
         Training.Validate(file);
         Require(Evaluation.FewShotEpisodes >= 1, "evaluation.fewShotEpisodes", "must be >= 1");
     }
@@ -236,8 +255,47 @@ public sealed record AssignmentSection
 /// <summary>Train-time random masking of grid token positions before the decoder (coarse tokens are never masked).</summary>
 public sealed record MaskingSection
 {
-    /// <summary>Share of token positions replaced by the mask vector at train time (LQAE: 0.5).</summary>
+    /// <summary>
+    /// Share of token positions replaced by the mask vector at train time (LQAE: 0.5). Without a BERT the mask
+    /// vector is zeros and each position is masked with this probability; with one it is the BERT's
+    /// <c>[MASK]</c> embedding and exactly round(ratio · N) positions of every image are masked.
+    /// </summary>
     public float Ratio { get; init; } = 0.5f;
+}
+
+/// <summary>
+/// The frozen BERT of LQAE as the paper builds it: the codebook is its word-embedding table, masked positions
+/// get its <c>[MASK]</c> embedding, its position (+ token type 0) embeddings and embedding LayerNorm are
+/// applied, the first <see cref="Layers"/> layers run, and the decoder reconstructs the image from its last
+/// hidden states. <c>codebook.size</c> takes the first that many allowed rows in vocabulary order (BERT's
+/// WordPiece vocabulary lists whole words roughly by frequency); <c>codebook.dimension</c> must be the BERT's
+/// hidden size.
+/// </summary>
+public sealed record BertSection
+{
+    /// <summary>The data cache's all-MiniLM-L6-v2 (6 layers, hidden 384, 30,522 tokens).</summary>
+    public const string MiniLm = "minilm";
+
+    /// <summary><c>minilm</c>, or a Hugging Face BERT folder (config.json, model.safetensors, vocab.txt) relative to the repository root.</summary>
+    public string Model { get; init; } = MiniLm;
+    /// <summary>Run only the first k layers (0 = all of them): the BERT is the training's hot path.</summary>
+    public int Layers { get; init; }
+    /// <summary>Which rows of the word table the codebook may use.</summary>
+    public BertVocabulary Vocabulary { get; init; } = BertVocabulary.Words;
+    /// <summary>
+    /// Weight of the masked-token cross-entropy: the BERT's last hidden states at masked positions scored
+    /// against the codebook's rows of the tied word table, target the position's word (LQAE: 1e-4; 0: off).
+    /// </summary>
+    public float MaskedTokenWeight { get; init; } = 1e-4f;
+}
+
+/// <summary>Rows of a BERT word table a codebook may use.</summary>
+public enum BertVocabulary
+{
+    /// <summary>Whole lower-case ASCII words only: no <c>##</c> pieces, no <c>[unused]</c> or special tokens, digits or punctuation.</summary>
+    Words,
+    /// <summary>Every row, special tokens and word pieces included.</summary>
+    All,
 }
 
 /// <summary>Conv decoder mirroring the encoder (nearest upsampling + conv).</summary>
