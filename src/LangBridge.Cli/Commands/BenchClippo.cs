@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using LangBridge.Data;
 using LangBridge.Runtime;
-using LangBridge.Training.Captions;
 using LangBridge.Training.Clippo;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -24,8 +23,7 @@ internal static class BenchClippo
         using var images = ImageEmbedder.Open(bundleDir);
         using var texts = TextEmbedder.Open(bundleDir);
         var test = FashionMnist.Load(data, DataSplit.Test).Slice(0, 64);
-        var meter = AttributeMeter.Fit(test.Pixels, test.Count, test.ImageSize);
-        var captions = Enumerable.Range(0, test.Count).Select(i => clippo.Captions.Caption(test.Labels[i], meter.Attributes(test.Image(i)), CaptionSplit.HeldOut, i)).ToArray();
+        var captions = clippo.HeldOutCaptions(test);
         var model = clippo.Model;
         model.eval();
 

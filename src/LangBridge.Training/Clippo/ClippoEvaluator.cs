@@ -67,8 +67,7 @@ internal static class ClippoEvaluator
 
         // Retrieval: the first R test images and one held-out caption each.
         int r = Math.Min(recipe.Evaluation.RetrievalImages, test.Count);
-        var meter = AttributeMeter.Fit(test.Pixels, test.Count, test.ImageSize);
-        var captions = Enumerable.Range(0, r).Select(i => builder.Caption(test.Labels[i], meter.Attributes(test.Image(i)), CaptionSplit.HeldOut, i)).ToArray();
+        var captions = kindModel.HeldOutCaptions(test, r);
         var distinct = captions.Distinct().ToArray();
         var captionIndex = distinct.Select((c, k) => (c, k)).ToDictionary(p => p.c, p => p.k);
         var texts = embed.Texts(distinct);

@@ -87,6 +87,17 @@ public sealed class ClippoKindModel : KindModel
         }
     }
 
+    /// <summary>
+    /// One caption in a held-out template for each of the first <paramref name="count"/> images (default all), its
+    /// attributes measured against the whole of <paramref name="images"/>.
+    /// </summary>
+    public string[] HeldOutCaptions(ImageDataset images, int? count = null)
+    {
+        var meter = AttributeMeter.Fit(images.Pixels, images.Count, images.ImageSize);
+        return Enumerable.Range(0, count ?? images.Count)
+            .Select(i => Captions.Caption(images.Labels[i], meter.Attributes(images.Image(i)), CaptionSplit.HeldOut, i)).ToArray();
+    }
+
     /// <summary>The image encoder's input for <paramref name="images"/>: (N, 1, H, W), normalised.</summary>
     public static Tensor ImageInputs(ImageDataset images) => ClippoImages.Normalised(images);
 
@@ -124,8 +135,7 @@ public sealed class ClippoKindModel : KindModel
     /// <summary>Parity cases for both encoders on <paramref name="images"/> and their held-out captions, and the zero-shot check.</summary>
     public VerificationPlan PlanVerification(ImageDataset images, int batchSize)
     {
-        var meter = AttributeMeter.Fit(images.Pixels, images.Count, images.ImageSize);
-        var captions = Enumerable.Range(0, images.Count).Select(i => Captions.Caption(images.Labels[i], meter.Attributes(images.Image(i)), CaptionSplit.HeldOut, i)).ToArray();
+        var captions = HeldOutCaptions(images);
         var all = ClippoImages.Normalised(images);                                         // (N, 1, H, W)
         var imageCases = new List<ParityCase>();
         var textCases = new List<ParityCase>();
