@@ -16,10 +16,9 @@ internal static class BenchClippo
     /// <summary>Largest difference between a runtime and a TorchSharp embedding that still counts as the same result.</summary>
     public const double EmbeddingTolerance = 1e-4;
 
-    public static object Run(ClippoKindModel clippo, string bundleDir, DataLayout data, int repeats, List<string> wrong)
+    /// <param name="renderer">The pixels-only model's renderer (a GloVe-tower model has none and is not measured).</param>
+    public static object Run(ClippoKindModel clippo, TextRenderer renderer, string bundleDir, DataLayout data, int repeats, List<string> wrong)
     {
-        if (clippo.Renderer is null || clippo.Model.TextProjection is not null)
-            throw new UsageException($"bench runtime measures the pixels-only CLIPPO model; '{clippo.Recipe.Name}' reads text through a GloVe tower");
         using var images = ImageEmbedder.Open(bundleDir);
         using var texts = TextEmbedder.Open(bundleDir);
         var test = FashionMnist.Load(data, DataSplit.Test).Slice(0, 64);
@@ -30,9 +29,9 @@ internal static class BenchClippo
         // The renderer alone, over the held-out captions.
         var clock = Stopwatch.StartNew();
         int rendered = 0;
-        while (clock.Elapsed < TimeSpan.FromSeconds(1)) foreach (var c in captions) { clippo.Renderer.Render(c); rendered++; }
+        while (clock.Elapsed < TimeSpan.FromSeconds(1)) foreach (var c in captions) { renderer.Render(c); rendered++; }
         double stringsPerSecond = rendered / clock.Elapsed.TotalSeconds;
-        AnsiConsole.MarkupLine($"renderer: {stringsPerSecond:N0} strings/s ({clippo.Renderer.Options.Size}×{clippo.Renderer.Options.Size} canvas)");
+        AnsiConsole.MarkupLine($"renderer: {stringsPerSecond:N0} strings/s ({renderer.Options.Size}×{renderer.Options.Size} canvas)");
 
         var rows = new List<object>();
         foreach (var batch in new[] { 1, 64 })

@@ -129,10 +129,10 @@ internal static class BenchCommand
             int n = parse.GetValue(repeats);
             using var trained = RecipeModel.Load(parse.GetValue(recipeOption)!, dataRoot: parse.GetValue(dataRoot));
             var fileName = $"runtime-{trained.Recipe.Name}.json";
-            if (trained.Model is ClippoKindModel { Renderer: not null, Model.TextProjection: null } clippo)
+            if (trained.Model is ClippoKindModel { Renderer: { } renderer } clippo)
             {
                 var problems = new List<string>();
-                var clippoResult = BenchClippo.Run(clippo, trained.Run.BundleDir, trained.Context.RequireData("bench runtime"), n, problems);
+                var clippoResult = BenchClippo.Run(clippo, renderer, trained.Run.BundleDir, trained.Context.RequireData("bench runtime"), n, problems);
                 AnsiConsole.MarkupLine($"Written: {Markup.Escape(Write(parse.GetValue(output), fileName, clippoResult))}");
                 return Verdict([.. problems]);
             }
