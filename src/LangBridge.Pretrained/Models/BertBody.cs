@@ -66,14 +66,32 @@ public sealed class BertBody : nn.Module<Tensor, Tensor, Tensor>, IOnnxExportabl
         return Run(vectors, zeros(1)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Every stage's output for vectors (B, S, D), every position a token: the embedding output, then each
+    /// layer's, <see cref="Layers"/> + 1 tensors (B, S, D), the last being <see cref="Read"/>'s. What a linear probe on all layers reads.
+    /// </summary>
+    public IReadOnlyList<Tensor> ReadEveryLayer(Tensor vectors)
+    {
+        using var scope = NewDisposeScope();
+        var stages = new List<Tensor>();
+        Run(vectors, zeros(1), stages);
+        foreach (var stage in stages) stage.MoveToOuterDisposeScope();
+        return stages;
+    }
+
     /// <summary>The embedding sums as <see cref="BertEncoder"/> adds them ((word + type 0) + positions), LayerNorm, then the layers.</summary>
-    private Tensor Run(Tensor vectors, Tensor additiveMask)
+    private Tensor Run(Tensor vectors, Tensor additiveMask, List<Tensor>? stages = null)
     {
         long s = vectors.shape[1];
         if (s > Config.MaxPositions) throw new ArgumentException($"Sequence of {s} vectors is longer than the {Config.MaxPositions} positions the model has.");
         var x = vectors.add(token_type_embeddings.weight![0]).add(position_embeddings.weight!.narrow(0, 0, s));   // (B, S, D)
         x = embeddings_norm.call(x);
-        foreach (var layer in layers) x = layer.call(x, additiveMask);
+        stages?.Add(x);
+        foreach (var layer in layers)
+        {
+            x = layer.call(x, additiveMask);
+            stages?.Add(x);
+        }
         return x;
     }
 

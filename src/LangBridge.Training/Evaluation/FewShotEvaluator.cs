@@ -51,6 +51,29 @@ public static class FewShotEvaluator
             ways, shots, queriesPerClass, episodes, seed, FewShotRule.NearestNeighbour);
     }
 
+    /// <summary>The same episodes by nearest neighbour in cosine similarity of dense features (M, F), row-major.</summary>
+    public static double FeatureAccuracy(float[] features, int dimension, IReadOnlyList<int> labels, int ways, int shots,
+        int queriesPerClass, int episodes, int seed)
+    {
+        if (features.Length != (long)labels.Count * dimension) throw new ArgumentException("one label per feature row");
+        var unit = new float[features.Length];
+        for (int i = 0; i < labels.Count; i++)
+        {
+            double squares = 0;
+            for (int k = 0; k < dimension; k++) squares += (double)features[i * dimension + k] * features[i * dimension + k];
+            float scale = (float)(1 / Math.Max(Math.Sqrt(squares), 1e-12));
+            for (int k = 0; k < dimension; k++) unit[i * dimension + k] = features[i * dimension + k] * scale;
+        }
+        double Cosine(int a, int b)
+        {
+            double dot = 0;
+            for (int k = 0; k < dimension; k++) dot += unit[a * dimension + k] * unit[b * dimension + k];
+            return dot;
+        }
+        return Accuracy(labels, Cosine,
+            ways, shots, queriesPerClass, episodes, seed, FewShotRule.NearestNeighbour);
+    }
+
     /// <summary>Mean accuracy over <paramref name="episodes"/> episodes for any similarity of two images (by index; larger is closer).</summary>
     public static double Accuracy(IReadOnlyList<int> labels, Func<int, int, double> similarity, int ways, int shots,
         int queriesPerClass, int episodes, int seed, FewShotRule rule = FewShotRule.NearestNeighbour)

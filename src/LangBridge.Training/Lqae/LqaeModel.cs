@@ -7,6 +7,9 @@ using static TorchSharp.torch;
 
 namespace LangBridge.Training.Lqae;
 
+/// <summary>What <see cref="LqaeModel.Features"/> returns: ids (B, N), probe features (B, (L + 2)·D), sentence features (B, D).</summary>
+public sealed record LqaeFeatures(Tensor TokenIds, Tensor Probe, Tensor Sentence);
+
 /// <summary>What one LQAE forward pass returns.</summary>
 /// <param name="Reconstruction">(B, C, H, W), normalised space.</param>
 /// <param name="TokenIds">(B, N) int64 ids into the language codebook.</param>
@@ -220,6 +223,30 @@ public sealed class LqaeModel : nn.Module
     {
         using var noGrad = no_grad();
         return token_decoder.call(ids);
+    }
+
+    /// <summary>
+    /// Images (B, C, H, W) from token ids (B, N) with the positions of <paramref name="mask"/> (B, N) replaced by
+    /// <c>[MASK]</c>: what the decoder makes of half the words, as in training.
+    /// </summary>
+    public Tensor DecodeMasked(Tensor ids, Tensor mask) => Decode(ids.masked_fill(mask, RequireBert().MaskId));
+
+    /// <summary>
+    /// Token ids and BERT features of images (B, C, H, W), nothing masked, no gradients: the paper's probe
+    /// input (the token averages of the encoder's unit latents, the BERT's embedding output and each of its L
+    /// layers, concatenated) and the sentence feature (the token average of the last hidden states).
+    /// </summary>
+    public LqaeFeatures Features(Tensor images)
+    {
+        var b = RequireBert();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var latents = quantizer.Prepare(encoder.call(images));                          // (B, N, D)
+        var ids = Tokenize(latents);                                                    // (B, N)
+        var stages = b.Body.ReadEveryLayer(b.Embed(ids));                               // L + 1 × (B, N, D)
+        var probe = cat(stages.Prepend(latents).Select(t => t.mean([1])).ToArray(), 1); // (B, (L + 2)·D)
+        var sentence = stages[^1].mean([1]);                                            // (B, D)
+        return new LqaeFeatures(ids.MoveToOuterDisposeScope(), probe.MoveToOuterDisposeScope(), sentence.MoveToOuterDisposeScope());
     }
 
     private Tensor Tokenize(Tensor z)                                                   // (B, N, D) -> (B, N)

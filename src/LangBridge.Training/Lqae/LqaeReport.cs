@@ -26,7 +26,7 @@ internal static class LqaeReport
 
         context.Report($"encoding and reconstructing {test.Count} test images...");
         var encoded = LqaeEvaluator.Encode(kindModel.Model, test, reconstruct: true);
-        var metrics = LqaeEvaluator.Evaluate(kindModel.Model, test, probeTrain, encoded, training, clock.Elapsed.TotalSeconds, context.Log);
+        var metrics = LqaeEvaluator.Evaluate(kindModel.Model, kindModel.Codebook.Words, test, probeTrain, encoded, training, clock.Elapsed.TotalSeconds, context.Log);
 
         Directory.CreateDirectory(reportDir);
         var words = kindModel.Codebook.Words;
@@ -48,10 +48,12 @@ internal static class LqaeReport
                 test.ClassNames[test.Labels[i]],
                 encoded.Originals[(i * size)..((i + 1) * size)],
                 encoded.Reconstructions[(i * size)..((i + 1) * size)],
-                WordSummary.MostFrequent(words(encoded.TokenIds[i]), recipe.GridSize)))
+                WordSummary.MostFrequent(words(encoded.TokenIds[i]), recipe.GridSize),
+                encoded.MaskedReconstructions?[(i * size)..((i + 1) * size)]))
             .ToList();
+        var masked = encoded.MaskedReconstructions is null ? "" : $" | with {recipe.Masking.Ratio:P0} of the words masked";
         ReconstructionSheet.Save(path, rows, test.Channels, test.Height, test.Width,
-            $"{recipe.Name}: original | reconstruction | most frequent words of {recipe.TokensPerImage} (ties: nearest the middle)");
+            $"{recipe.Name}: original | reconstruction{masked} | most frequent words of {recipe.TokensPerImage} (ties: nearest the middle)");
     }
 
     /// <summary>Two labelled examples per class, then ten queries.</summary>

@@ -318,6 +318,8 @@ public sealed record EvaluationSection
     /// <summary>Queries per class in each few-shot episode.</summary>
     public int FewShotQueries { get; init; } = 5;
     public int ProbeEpochs { get; init; } = 5;
+    /// <summary>Epochs of the dense probe on BERT features (recipes with a BERT).</summary>
+    public int FeatureProbeEpochs { get; init; } = 20;
     /// <summary>Training images the linear probe learns from (0 = all 60,000).</summary>
     public int ProbeTrainLimit { get; init; } = 20000;
 }

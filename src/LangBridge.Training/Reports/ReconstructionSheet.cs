@@ -6,7 +6,8 @@ namespace LangBridge.Training.Reports;
 /// <summary>One row of the sheet: an image, its reconstruction and the words it became.</summary>
 /// <param name="Original">Pixels in [0, 1], CHW.</param>
 /// <param name="Reconstruction">Pixels in [0, 1], CHW.</param>
-public sealed record SheetRow(string Label, float[] Original, float[] Reconstruction, IReadOnlyList<string> Words);
+/// <param name="MaskedReconstruction">Optionally a second reconstruction (e.g. with words masked), drawn beside the first.</param>
+public sealed record SheetRow(string Label, float[] Original, float[] Reconstruction, IReadOnlyList<string> Words, float[]? MaskedReconstruction = null);
 
 /// <summary>
 /// Renders a PNG a person reads at a glance: original, reconstruction and the image's most frequent
@@ -29,7 +30,8 @@ public static class ReconstructionSheet
     {
         int cell = height * Scale;
         int rowHeight = cell + Pad;
-        int imageWidth = Pad + (width * Scale + Pad) * 2 + TextWidth;
+        int columns = rows.Any(r => r.MaskedReconstruction is not null) ? 3 : 2;
+        int imageWidth = Pad + (width * Scale + Pad) * columns + TextWidth;
         int imageHeight = 40 + rows.Count * rowHeight + Pad;
         using var surface = SKSurface.Create(new SKImageInfo(imageWidth, imageHeight, SKColorType.Rgba8888, SKAlphaType.Premul));
         var canvas = surface.Canvas;
@@ -47,8 +49,9 @@ public static class ReconstructionSheet
             int y = 40 + r * rowHeight;
             DrawImage(canvas, rows[r].Original, channels, height, width, Pad, y);
             DrawImage(canvas, rows[r].Reconstruction, channels, height, width, Pad * 2 + width * Scale, y);
+            if (rows[r].MaskedReconstruction is { } masked) DrawImage(canvas, masked, channels, height, width, Pad * 3 + width * Scale * 2, y);
             if (typeface is null) continue;
-            float x = Pad * 3 + width * Scale * 2;
+            float x = Pad * (columns + 1) + width * Scale * columns;
             canvas.DrawText(rows[r].Label, x, y + 18, SKTextAlign.Left, font, ink);
             canvas.DrawText(string.Join(" ", rows[r].Words), x, y + 40, SKTextAlign.Left, font, grey);
         }
