@@ -34,6 +34,8 @@ public sealed record LqaeMetrics
     public required int FewshotEpisodes { get; init; }
     /// <summary>The bag-of-tokens probe under the name that sets it beside <see cref="LinearProbeBertAccuracy"/>.</summary>
     public required double LinearProbeTokensAccuracy { get; init; }
+    /// <summary>The dense probe (<see cref="FeatureProbe"/>) on raw pixels, the same training images: the baseline for both probes.</summary>
+    public required double LinearProbePixelAccuracy { get; init; }
     /// <summary>Share of images every one of whose words is a whole lowercase alphabetic word (no word piece, digit or sign).</summary>
     public required double WholeWordShare { get; init; }
     /// <summary>With a BERT: the paper's probe, LayerNorm + linear on the token-averaged encoder and BERT-layer outputs.</summary>
@@ -154,6 +156,13 @@ public static class LqaeEvaluator
         double oneShotPixels = Pixels(1), fiveShotPixels = Pixels(5);
         log?.Invoke($"pixel nearest neighbour (baseline): 1-shot {oneShotPixels:F4}, 5-shot {fiveShotPixels:F4}");
         var wholeWords = WholeWordShare(encodedTest.TokenIds, words);
+        double pixelProbe;
+        using (var scope = NewDisposeScope())
+        {
+            pixelProbe = FeatureProbe.Accuracy(PixelRows(probeTrain), probeTrain.Labels, PixelRows(test), test.Labels,
+                test.ClassNames.Count, e.FeatureProbeEpochs, recipe.Seed);
+        }
+        log?.Invoke($"linear probe on raw pixels (baseline): {pixelProbe:F4}");
         var bert = model.Bert is null ? null : EvaluateBert(model, test, probeTrain, encodedTest, log);
 
         return new LqaeMetrics
@@ -175,6 +184,7 @@ public static class LqaeEvaluator
             FewshotEpisodes = e.FewShotEpisodes,
             LinearProbeTokensAccuracy = probe,
             WholeWordShare = wholeWords,
+            LinearProbePixelAccuracy = pixelProbe,
             LinearProbeBertAccuracy = bert?.Probe,
             PsnrDbMasked = bert?.MaskedPsnr,
             MaskRatio = bert is null ? null : recipe.Masking.Ratio,
@@ -215,6 +225,9 @@ public static class LqaeEvaluator
         log?.Invoke($"few-shot on BERT sentence features: 1-shot {oneShot:F4}, 5-shot {fiveShot:F4}");
         return new BertNumbers(probe, maskedPsnr, oneShot, fiveShot);
     }
+
+    private static Tensor PixelRows(ImageDataset data) =>                           // (N, C·H·W) in [0, 1]
+        tensor(data.Pixels).view(data.Count, data.ImageSize).to_type(ScalarType.Float32).div_(255f);
 
     private static Tensor ToTensor(long[][] ids)                                     // (N, T)
     {
