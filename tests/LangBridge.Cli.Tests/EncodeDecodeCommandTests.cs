@@ -45,6 +45,23 @@ public sealed class EncodeDecodeCommandTests(ReferenceBundle bundle) : IClassFix
     }
 
     [Fact]
+    public void Encode_features_on_a_bundle_without_a_bert_is_one_clear_error_before_any_result()
+    {
+        using var dir = new TempDir();
+        var image = dir.File("img.png");
+        File.WriteAllBytes(image, Images.Png(28, 1));
+
+        var result = LangBridgeCli.Run(dir.Path, "encode", bundle.Folder, image, "--features");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("", result.StandardOutput);
+        var line = Assert.Single(result.ErrorLines, l => l.StartsWith("error: "));
+        Assert.Contains("--features", line);
+        Assert.Contains("\"bert\"", line);
+        Assert.DoesNotContain(result.ErrorLines, l => l.TrimStart().StartsWith("at "));
+    }
+
+    [Fact]
     public void Decode_errors_go_to_stderr_as_one_line()
     {
         using var dir = new TempDir();

@@ -350,14 +350,16 @@ public sealed class LqaeBertTests : IDisposable
         using var kind = tiny.Create(tiny.Recipe(steps: 6));
         TinyLqaeBert.Train(kind, Options("bundle"));
         var export = BundleExporter.Export(kind, Path.Combine(dir, "bert-bundle"));
+        // No decoder graph: the runtime decodes through bert → hidden_decoder, so the BERT is in the bundle once.
         Assert.Equal(
-            [LqaeKindModel.BertRole, LqaeKindModel.DecoderRole, LqaeKindModel.EncoderRole, LqaeKindModel.HiddenDecoderRole, LqaeKindModel.QuantizerRole],
+            [LqaeKindModel.BertRole, LqaeKindModel.EncoderRole, LqaeKindModel.HiddenDecoderRole, LqaeKindModel.QuantizerRole],
             export.Manifest.Graphs.Keys.Order());
         var bert = export.Manifest.Graphs[LqaeKindModel.BertRole];
         Assert.Equal(["token_ids", "attention_mask"], bert.Inputs.Select(i => i.Name));
         Assert.Equal("hidden_states", Assert.Single(bert.Outputs).Meaning);
         using var images = ImageTensors.Normalised(TinyLqae.Images(), kind.LqaeRecipe.Data);
         var plan = kind.PlanVerification(images, batchSize: 16);
+        Assert.DoesNotContain(LqaeKindModel.DecoderRole, plan.Cases.Keys);
         // The BERT's cases mask half the words and pad some positions, so both inputs are exercised.
         var bertCase = plan.Cases[LqaeKindModel.BertRole][^1];
         Assert.True(bertCase.Inputs[0].eq(kind.Model.Bert!.MaskId).any().item<bool>());
@@ -366,12 +368,74 @@ public sealed class LqaeBertTests : IDisposable
         Assert.True(report.Passed, report.ToJson());
         Assert.Equal(1.0, report.Checks["token_ids"].Numbers["token_match_rate"]);
         Assert.Contains(LqaeKindModel.BertRole, report.Graphs.Keys);
+    }
 
-        // The runtime's tokenizer serves the bundle as it is: its decoder runs the BERT inside.
+    /// <summary>A 6-step model and its bundle (exported, not verified).</summary>
+    private (LqaeKindModel Kind, BundleExport Export) TrainedBundle(string name)
+    {
+        var kind = tiny.Create(tiny.Recipe(steps: 6));
+        TinyLqaeBert.Train(kind, Options(name));
+        return (kind, BundleExporter.Export(kind, Path.Combine(dir, name + "-bundle")));
+    }
+
+    [Fact]
+    public void TheRuntimeDecodesThroughTheBertAndTheHiddenDecoderAsTheModelDoes()
+    {
+        var (kind, export) = TrainedBundle("decode");
+        using var _ = kind;
+        using var images = ImageTensors.Normalised(TinyLqae.Images(count: 5), kind.LqaeRecipe.Data);
         using var tokenizer = Runtime.ImageTokenizer.Open(export.Folder);
-        var ids = kind.Model.Encode(images.narrow(0, 0, 2));
-        var decoded = tokenizer.Decode(ids.data<long>().ToArray(), 2).SelectMany(d => d.Normalized).ToArray();
-        var expected = kind.Model.Decode(ids);                                            // (2, 1, 8, 8)
+        Assert.Equal([LqaeKindModel.BertRole, LqaeKindModel.EncoderRole, LqaeKindModel.HiddenDecoderRole, LqaeKindModel.QuantizerRole],
+            tokenizer.ProviderChoices.Keys.Order());
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = kind.Model.Encode(images);                                               // (5, N)
+        var decoded = tokenizer.Decode(ids.data<long>().ToArray(), 5).SelectMany(d => d.Normalized).ToArray();
+        var expected = kind.Model.Decode(ids);                                            // (5, 1, 8, 8)
         Assert.True(tensor(decoded).view(expected.shape).allclose(expected, rtol: 1e-4, atol: 1e-4));
+    }
+
+    [Fact]
+    public void TheRuntimesBertFeaturesAreTheModelsHiddenStatesAndTheirMean()
+    {
+        var (kind, export) = TrainedBundle("features");
+        using var _ = kind;
+        using var images = ImageTensors.Normalised(TinyLqae.Images(count: 6), kind.LqaeRecipe.Data);   // (6, 1, 8, 8)
+        using var tokenizer = Runtime.ImageTokenizer.Open(export.Folder);
+        Assert.True(tokenizer.HasBertFeatures);
+        var shape = images.shape;
+        var encoded = tokenizer.EncodeWithFeatures(images.data<float>().ToArray(), (int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3]);
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var bert = kind.Model.Bert!;
+        var ids = kind.Model.Encode(images);                                                // (6, N)
+        Assert.Equal(ids.data<long>().ToArray(), encoded.SelectMany(e => e.TokenIds).ToArray());
+        var hidden = bert.Read(bert.Embed(ids));                                            // (6, N, D)
+        var pooled = hidden.mean([1]);                                                      // (6, D)
+        var features = encoded.Select(e => e.Features!).ToArray();
+        Assert.All(features, f => Assert.Equal((ids.shape[1], bert.HiddenSize), (f.Positions, f.HiddenSize)));
+        var runtimeHidden = tensor(features.SelectMany(f => f.HiddenStates).ToArray()).view(hidden.shape);
+        var runtimePooled = tensor(features.SelectMany(f => f.Pooled).ToArray()).view(pooled.shape);
+        Assert.True(runtimeHidden.allclose(hidden, rtol: 0, atol: 1e-4), $"max error {(runtimeHidden - hidden).abs().max().item<float>()}");
+        Assert.True(runtimePooled.allclose(pooled, rtol: 0, atol: 1e-4), $"max error {(runtimePooled - pooled).abs().max().item<float>()}");
+        // Features are only computed on request.
+        Assert.All(tokenizer.Encode(images.data<float>().ToArray(), (int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3]), e => Assert.Null(e.Features));
+    }
+
+    [Fact]
+    public void AGloVeBundleAskedForBertFeaturesThrowsTheTypedException()
+    {
+        var recipe = TinyLqae.Recipe();
+        using var model = new LqaeModel(recipe, TinyLqae.Codebook());
+        using var kind = TinyLqae.Kind(model);
+        var export = BundleExporter.Export(kind, Path.Combine(dir, "glove-bundle"));
+        Assert.Contains(LqaeKindModel.DecoderRole, export.Manifest.Graphs.Keys);          // GloVe bundles keep their decoder
+        using var tokenizer = Runtime.ImageTokenizer.Open(export.Folder);
+        Assert.False(tokenizer.HasBertFeatures);
+        var image = new Runtime.PixelImage(8, 8, 1, new byte[64]);
+        Assert.Null(tokenizer.Encode(image).Features);
+        var e = Assert.Throws<Runtime.FeaturesUnavailableException>(() => tokenizer.EncodeWithFeatures(image));
+        Assert.Contains("\"bert\"", e.Message);
     }
 }

@@ -155,14 +155,19 @@ internal static class BenchCommand
                         wrong.Add($"batch {batch}: the runtime's token ids differ from TorchSharp's");
                 var torchSeconds = BenchTiming.Median(n, () => lqae.Model.Encode(images));
                 var ortSeconds = BenchTiming.Median(n, () => tokenizer.Encode(floats, batch, slice.Channels, slice.Height, slice.Width));
+                AnsiConsole.MarkupLine($"batch {batch,2}: TorchSharp {batch / torchSeconds,8:F0} img/s, runtime {batch / ortSeconds,8:F0} img/s, ratio {torchSeconds / ortSeconds:F2}×");
+                // A BERT bundle is also timed with its features (ids + hidden states + pooled), the BERT's use case.
+                var features = lqae.Model.Bert is { } bert && tokenizer.HasBertFeatures
+                    ? BenchLqaeBert.Row(lqae, bert, tokenizer, images, floats, n, wrong)
+                    : null;
                 rows.Add(new
                 {
                     batch,
                     torchsharp_images_per_second = batch / torchSeconds,
                     runtime_images_per_second = batch / ortSeconds,
                     runtime_vs_torchsharp = torchSeconds / ortSeconds,
+                    with_bert_features = features,
                 });
-                AnsiConsole.MarkupLine($"batch {batch,2}: TorchSharp {batch / torchSeconds,8:F0} img/s, runtime {batch / ortSeconds,8:F0} img/s, ratio {torchSeconds / ortSeconds:F2}×");
             }
             var path = Write(parse.GetValue(output), fileName, new
             {

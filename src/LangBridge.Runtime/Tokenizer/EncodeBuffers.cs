@@ -1,6 +1,6 @@
 namespace LangBridge.Runtime;
 
-/// <summary>Buffers for one encode call of a given batch size: image input (pixel path), latents, ids, codes.</summary>
+/// <summary>Buffers for one encode call of a given batch size: image input (pixel path), latents, ids, codes, and the BERT's if the bundle has one.</summary>
 internal sealed class EncodeBuffers : IDisposable
 {
     public EncodeBuffers(int batch, ImageSpec image, LqaeLayout layout, long[] latentShape, int perImage, int embeddingDim)
@@ -11,7 +11,11 @@ internal sealed class EncodeBuffers : IDisposable
         Ids = new TensorBuffer<long>(layout.TokenIds.Name, [batch, perImage]);
         Codes = layout.Codes is { } codes ? new TensorBuffer<float>(codes.Name, [batch, perImage, embeddingDim]) : null;
         QuantizerOutputs = Codes is null ? [Ids.Tensor] : [Ids.Tensor, Codes.Tensor];
+        Bert = layout.Bert is { } bert ? new BertBuffers(batch, bert, Ids, perImage) : null;
     }
+
+    /// <summary>The BERT's buffers over <see cref="Ids"/>; null without a bert graph.</summary>
+    public BertBuffers? Bert { get; }
 
     public TensorBuffer<float> Images { get; }
 
@@ -28,6 +32,7 @@ internal sealed class EncodeBuffers : IDisposable
 
     public void Dispose()
     {
+        Bert?.Dispose();
         Images.Dispose();
         QuantizerInput.Dispose();
         Latents.Dispose();

@@ -6,8 +6,10 @@ namespace LangBridge.Runtime;
 
 /// <summary>
 /// Turns images into words of a language model's vocabulary and back, for bundles of kind
-/// <c>lqae</c> (encoder → quantizer → decoder), a thin wrapper over three <see cref="BundleGraph"/>s
-/// whose tensors it finds by meaning (<see cref="TensorMeaning"/>). Thread-safe: any number of threads may call
+/// <c>lqae</c> (encoder → quantizer → decoder), a thin wrapper over the bundle's <see cref="BundleGraph"/>s
+/// whose tensors it finds by meaning (<see cref="TensorMeaning"/>). A bundle with a frozen BERT
+/// (graphs <c>bert</c> and <c>hidden_decoder</c>) decodes through the BERT's hidden states and gives, on
+/// request, the BERT's features of encoded images (<see cref="EncodeWithFeatures(IReadOnlyList{PixelImage})"/>). Thread-safe: any number of threads may call
 /// <c>Encode</c>/<c>Decode</c> concurrently on one instance. Dispose it to release the native
 /// sessions.
 /// </summary>
@@ -24,14 +26,17 @@ public sealed class ImageTokenizer : IDisposable
 
     private readonly BundleGraph _encoder;
     private readonly BundleGraph _quantizer;
-    private readonly BundleGraph _decoder;
+    private readonly BundleGraph? _decoder;        // null when the bert path decodes
+    private readonly BundleGraph? _bert;
+    private readonly BundleGraph? _hiddenDecoder;
     private readonly LqaeLayout _layout;
     private readonly BufferPool<EncodeBuffers> _encodePool;
     private readonly BufferPool<DecodeBuffers> _decodePool;
     private readonly Lazy<Dictionary<string, long>> _wordIds;
     private readonly CallGate _gate = new(nameof(ImageTokenizer));
 
-    private ImageTokenizer(ModelBundle bundle, LqaeLayout layout, BundleGraph encoder, BundleGraph quantizer, BundleGraph decoder)
+    private ImageTokenizer(ModelBundle bundle, LqaeLayout layout, BundleGraph encoder, BundleGraph quantizer,
+        BundleGraph? decoder, BundleGraph? bert, BundleGraph? hiddenDecoder)
     {
         Bundle = bundle;
         Image = bundle.Manifest.Image!;
@@ -40,6 +45,8 @@ public sealed class ImageTokenizer : IDisposable
         _encoder = encoder;
         _quantizer = quantizer;
         _decoder = decoder;
+        _bert = bert;
+        _hiddenDecoder = hiddenDecoder;
 
         var latentShape = layout.Latents.Shape.Skip(1).Select(d => d.Size!.Value).ToArray();
         var pooled = Math.Max(2, Environment.ProcessorCount);
@@ -64,13 +71,12 @@ public sealed class ImageTokenizer : IDisposable
     /// <summary>The execution provider the encoder runs on, and why it was chosen.</summary>
     public ProviderChoice ExecutionProvider => _encoder.Provider;
 
-    /// <summary>The execution provider of each graph (<c>encoder</c>, <c>quantizer</c>, <c>decoder</c>) and why.</summary>
-    public IReadOnlyDictionary<string, ProviderChoice> ProviderChoices => new Dictionary<string, ProviderChoice>
-    {
-        [_encoder.Role] = _encoder.Provider,
-        [_quantizer.Role] = _quantizer.Provider,
-        [_decoder.Role] = _decoder.Provider,
-    };
+    /// <summary>Whether the bundle has a frozen BERT, so <see cref="EncodeWithFeatures(IReadOnlyList{PixelImage})"/> works.</summary>
+    public bool HasBertFeatures => _bert is not null;
+
+    /// <summary>The execution provider of each graph it runs (<c>encoder</c>, <c>quantizer</c>, then <c>decoder</c> or <c>bert</c> and <c>hidden_decoder</c>) and why.</summary>
+    public IReadOnlyDictionary<string, ProviderChoice> ProviderChoices =>
+        Graphs().ToDictionary(g => g.Role, g => g.Provider);
 
     /// <summary>Loads and verifies the bundle in <paramref name="bundleDirectory"/>, then creates the sessions.</summary>
     /// <exception cref="LangBridgeException">The bundle is damaged or unsupported, or the provider is unavailable (see the derived types).</exception>
@@ -93,8 +99,15 @@ public sealed class ImageTokenizer : IDisposable
         }
 
         var layout = LqaeLayout.Resolve(m);
+        // With a BERT, decoding runs bert → hidden_decoder, so a decoder graph (which would carry the BERT again) is not opened.
+        if (layout.Bert is not null)
+        {
+            var g = BundleGraph.OpenAll(bundle, [LqaeLayout.EncoderRole, LqaeLayout.QuantizerRole, LqaeLayout.BertRole, LqaeLayout.HiddenDecoderRole], options);
+            return new ImageTokenizer(bundle, layout, g[0], g[1], null, g[2], g[3]);
+        }
+
         var graphs = BundleGraph.OpenAll(bundle, [LqaeLayout.EncoderRole, LqaeLayout.QuantizerRole, LqaeLayout.DecoderRole], options);
-        return new ImageTokenizer(bundle, layout, graphs[0], graphs[1], graphs[2]);
+        return new ImageTokenizer(bundle, layout, graphs[0], graphs[1], graphs[2], null, null);
     }
 
     /// <summary>
@@ -103,7 +116,10 @@ public sealed class ImageTokenizer : IDisposable
     /// </summary>
     /// <exception cref="InputShapeException">Size, channel count or buffer length differ from the bundle's image.</exception>
     /// <exception cref="InvalidInputException">A value is NaN or infinite.</exception>
-    public IReadOnlyList<TokenizedImage> Encode(ReadOnlyMemory<float> images, int batchSize, int channels, int height, int width)
+    public IReadOnlyList<TokenizedImage> Encode(ReadOnlyMemory<float> images, int batchSize, int channels, int height, int width) =>
+        Encode(images, batchSize, channels, height, width, withFeatures: false);
+
+    private IReadOnlyList<TokenizedImage> Encode(ReadOnlyMemory<float> images, int batchSize, int channels, int height, int width, bool withFeatures)
     {
         CheckImageShape(channels, height, width, "images");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -122,7 +138,7 @@ public sealed class ImageTokenizer : IDisposable
             try
             {
                 using var input = GraphTensor.FromReadOnlyMemory(_layout.Image.Name, images, batchSize, channels, height, width);
-                return RunEncode(buffers, input, batchSize);
+                return RunEncode(buffers, input, batchSize, withFeatures);
             }
             finally
             {
@@ -149,8 +165,38 @@ public sealed class ImageTokenizer : IDisposable
 
     /// <summary>Encodes a batch of 8-bit images (each at the bundle's size and channel count).</summary>
     /// <exception cref="InputShapeException">An image's size or channel count differs from the bundle's image.</exception>
-    public IReadOnlyList<TokenizedImage> Encode(IReadOnlyList<PixelImage> images)
+    public IReadOnlyList<TokenizedImage> Encode(IReadOnlyList<PixelImage> images) => Encode(images, withFeatures: false);
+
+    /// <summary>
+    /// Encodes a batch of 8-bit images and reads their words with the bundle's frozen BERT: each result's
+    /// <see cref="TokenizedImage.Features"/> holds the last hidden states and their mean over the positions.
+    /// </summary>
+    /// <exception cref="FeaturesUnavailableException">The bundle has no <c>bert</c> graph.</exception>
+    /// <exception cref="InputShapeException">An image's size or channel count differs from the bundle's image.</exception>
+    public IReadOnlyList<TokenizedImage> EncodeWithFeatures(IReadOnlyList<PixelImage> images) => Encode(images, withFeatures: true);
+
+    /// <summary>Encodes one 8-bit image with its BERT features (see <see cref="EncodeWithFeatures(IReadOnlyList{PixelImage})"/>).</summary>
+    /// <exception cref="FeaturesUnavailableException">The bundle has no <c>bert</c> graph.</exception>
+    public TokenizedImage EncodeWithFeatures(PixelImage image) => EncodeWithFeatures([image])[0];
+
+    /// <summary>
+    /// Encodes a batch of images already in model space (as <see cref="Encode(ReadOnlyMemory{float}, int, int, int, int)"/>)
+    /// with their BERT features.
+    /// </summary>
+    /// <exception cref="FeaturesUnavailableException">The bundle has no <c>bert</c> graph.</exception>
+    public IReadOnlyList<TokenizedImage> EncodeWithFeatures(ReadOnlyMemory<float> images, int batchSize, int channels, int height, int width)
     {
+        RequireBert();
+        return Encode(images, batchSize, channels, height, width, withFeatures: true);
+    }
+
+    private IReadOnlyList<TokenizedImage> Encode(IReadOnlyList<PixelImage> images, bool withFeatures)
+    {
+        if (withFeatures)
+        {
+            RequireBert();
+        }
+
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0)
         {
@@ -176,7 +222,7 @@ public sealed class ImageTokenizer : IDisposable
                     ImageNormalizer.Normalize(images[i], Image, buffers.Images.Array.AsSpan(i * size, size));
                 }
 
-                return RunEncode(buffers, buffers.Images.Tensor, batch);
+                return RunEncode(buffers, buffers.Images.Tensor, batch, withFeatures);
             }
             finally
             {
@@ -234,7 +280,16 @@ public sealed class ImageTokenizer : IDisposable
         try
         {
             tokenIds.CopyTo(buffers.Ids.Array);
-            _decoder.Run([buffers.Ids.Tensor], [buffers.Images.Tensor]);
+            if (buffers.Bert is { } bert)
+            {
+                _bert!.Run([bert.Ids, bert.Mask.Tensor], [bert.Hidden.Tensor]);             // (B, N) → (B, N, D)
+                _hiddenDecoder!.Run([bert.DecoderInput], [buffers.Images.Tensor]);         // (B, N, D) → (B, C, H, W)
+            }
+            else
+            {
+                _decoder!.Run([buffers.Ids.Tensor], [buffers.Images.Tensor]);
+            }
+
             var size = Image.ElementCount;
             var results = new DecodedImage[batchSize];
             for (var b = 0; b < batchSize; b++)
@@ -279,15 +334,34 @@ public sealed class ImageTokenizer : IDisposable
 
         _encodePool.Dispose();
         _decodePool.Dispose();
-        _encoder.Dispose();
-        _quantizer.Dispose();
-        _decoder.Dispose();
+        foreach (var graph in Graphs())
+        {
+            graph.Dispose();
+        }
     }
 
-    private IReadOnlyList<TokenizedImage> RunEncode(EncodeBuffers buffers, GraphTensor input, int batch)
+    private IEnumerable<BundleGraph> Graphs() =>
+        new[] { _encoder, _quantizer, _decoder, _bert, _hiddenDecoder }.OfType<BundleGraph>();
+
+    private void RequireBert()
+    {
+        if (_bert is null)
+        {
+            throw new FeaturesUnavailableException(Bundle.Manifest.Name, Bundle.Manifest.Graphs.Keys);
+        }
+    }
+
+    private IReadOnlyList<TokenizedImage> RunEncode(EncodeBuffers buffers, GraphTensor input, int batch, bool withFeatures)
     {
         _encoder.Run([input], [buffers.Latents.Tensor]);
         _quantizer.Run([buffers.QuantizerInput], buffers.QuantizerOutputs);
+        var bert = withFeatures ? buffers.Bert! : null;
+        if (bert is not null)
+        {
+            _bert!.Run([bert.Ids, bert.Mask.Tensor], [bert.Hidden.Tensor]);                 // (B, N) → (B, N, D), every position attended
+        }
+
+        var hiddenSize = _layout.Bert?.HiddenSize ?? 0;
 
         var perImage = Tokens.PerImage;
         var dim = Tokens.EmbeddingDim;
@@ -312,7 +386,11 @@ public sealed class ImageTokenizer : IDisposable
             results[b] = new TokenizedImage(
                 ImmutableCollectionsMarshal.AsImmutableArray(ids),
                 ImmutableCollectionsMarshal.AsImmutableArray(words),
-                ImmutableCollectionsMarshal.AsImmutableArray(codes));
+                ImmutableCollectionsMarshal.AsImmutableArray(codes))
+            {
+                Features = bert is null ? null
+                    : BertFeatures.FromHiddenStates(bert.Hidden.Array.AsSpan(b * perImage * hiddenSize, perImage * hiddenSize), perImage, hiddenSize),
+            };
         }
 
         return results;

@@ -13,10 +13,14 @@ public sealed record TokenizedImage(ImmutableArray<long> TokenIds, ImmutableArra
     /// <summary>The words joined by spaces, e.g. to put into a prompt.</summary>
     public string Text => string.Join(' ', Words);
 
+    /// <summary>The bundle's BERT reading these words; null unless asked for (<see cref="ImageTokenizer.EncodeWithFeatures(PixelImage)"/>).</summary>
+    public BertFeatures? Features { get; init; }
+
     /// <inheritdoc />
     public bool Equals(TokenizedImage? other) =>
         other is not null && TokenIds.AsSpan().SequenceEqual(other.TokenIds.AsSpan()) &&
-        Words.AsSpan().SequenceEqual(other.Words.AsSpan()) && Codes.AsSpan().SequenceEqual(other.Codes.AsSpan());
+        Words.AsSpan().SequenceEqual(other.Words.AsSpan()) && Codes.AsSpan().SequenceEqual(other.Codes.AsSpan()) &&
+        Equals(Features, other.Features);
 
     /// <inheritdoc />
     public override int GetHashCode()

@@ -20,7 +20,8 @@ public sealed class LqaeKindModel : KindModel
     public const string EncoderRole = "encoder", QuantizerRole = "quantizer", DecoderRole = "decoder";
     /// <summary>
     /// Further roles with a BERT: token ids (id V = [MASK]) + attention mask → the BERT's hidden states, and
-    /// hidden states → image. The <see cref="DecoderRole"/> graph then runs the BERT itself (ids → image).
+    /// hidden states → image. Such a bundle has no <see cref="DecoderRole"/> graph: the runtime decodes by running
+    /// the two (ids → hidden states → image), so the BERT's weights are in the bundle once.
     /// </summary>
     public const string BertRole = "bert", HiddenDecoderRole = "hidden_decoder";
     public const string VocabularyFile = "vocab.txt";
@@ -106,10 +107,13 @@ public sealed class LqaeKindModel : KindModel
                 [new("latents", TensorMeaning.Latents)]),
             new(QuantizerRole, Model.Quantizer, [new(OnnxInputSpec.Batched("latents", n, d), TensorMeaning.Latents)],
                 [new("token_ids", TensorMeaning.TokenIds), new("codes", TensorMeaning.Codes)]),
-            new(DecoderRole, Model.TokenDecoder, [new(OnnxInputSpec.BatchedInt64("token_ids", n), TensorMeaning.TokenIds)],
-                [new("image", TensorMeaning.Image)]),
         };
-        if (Model.Bert is { } bert)
+        if (Model.Bert is not { } bert)
+        {
+            graphs.Add(new(DecoderRole, Model.TokenDecoder, [new(OnnxInputSpec.BatchedInt64("token_ids", n), TensorMeaning.TokenIds)],
+                [new("image", TensorMeaning.Image)]));
+        }
+        else
         {
             graphs.Add(new(BertRole, bert,
                 [new(OnnxInputSpec.BatchedInt64("token_ids", n), TensorMeaning.TokenIds), new(OnnxInputSpec.BatchedInt64("attention_mask", n), TensorMeaning.AttentionMask)],
@@ -176,8 +180,9 @@ public sealed class LqaeKindModel : KindModel
             }
             offset += batch.shape[0];
         }
-        var cases = new Dictionary<string, IReadOnlyList<ParityCase>> { [EncoderRole] = imageCases, [QuantizerRole] = latentCases, [DecoderRole] = idCases };
-        if (bert is not null)
+        var cases = new Dictionary<string, IReadOnlyList<ParityCase>> { [EncoderRole] = imageCases, [QuantizerRole] = latentCases };
+        if (bert is null) cases[DecoderRole] = idCases;
+        else
         {
             cases[BertRole] = bertCases;
             cases[HiddenDecoderRole] = hiddenCases;
