@@ -160,7 +160,7 @@ public static class LqaeEvaluator
         using (var scope = NewDisposeScope())
         {
             pixelProbe = FeatureProbe.Accuracy(PixelRows(probeTrain), probeTrain.Labels, PixelRows(test), test.Labels,
-                test.ClassNames.Count, e.FeatureProbeEpochs, recipe.Seed);
+                test.ClassNames.Count, e.FeatureProbeEpochsOrDefault, recipe.Seed);
         }
         log?.Invoke($"linear probe on raw pixels (baseline): {pixelProbe:F4}");
         var bert = model.Bert is null ? null : EvaluateBert(model, test, probeTrain, encodedTest, log);
@@ -216,7 +216,7 @@ public static class LqaeEvaluator
             probe = FeatureProbe.Accuracy(
                 tensor(trainFeatures.Probe).view(probeTrain.Count, trainFeatures.ProbeDimension), probeTrain.Labels,
                 tensor(testFeatures.Probe).view(test.Count, testFeatures.ProbeDimension), test.Labels,
-                test.ClassNames.Count, e.FeatureProbeEpochs, recipe.Seed);
+                test.ClassNames.Count, e.FeatureProbeEpochsOrDefault, recipe.Seed);
         }
         log?.Invoke($"linear probe on BERT features ({testFeatures.ProbeDimension} per image): {probe:F4}");
         double FiveWay(int shots) => FewShotEvaluator.FeatureAccuracy(testFeatures.Sentence, testFeatures.SentenceDimension, test.Labels,

@@ -155,6 +155,7 @@ public sealed record LqaeRecipe : IModelRecipe
         }
         Training.Validate(file);
         Require(Evaluation.FewShotEpisodes >= 1, "evaluation.fewShotEpisodes", "must be >= 1");
+        Require(Evaluation.FeatureProbeEpochs is null or >= 1, "evaluation.featureProbeEpochs", "must be >= 1");
     }
 
     /// <summary>The recipe as indented JSON.</summary>
@@ -318,8 +319,15 @@ public sealed record EvaluationSection
     /// <summary>Queries per class in each few-shot episode.</summary>
     public int FewShotQueries { get; init; } = 5;
     public int ProbeEpochs { get; init; } = 5;
-    /// <summary>Epochs of the dense probe on BERT features (recipes with a BERT).</summary>
-    public int FeatureProbeEpochs { get; init; } = 20;
+    /// <summary>
+    /// Epochs of the dense probes (BERT features, raw pixels); null = <see cref="DefaultFeatureProbeEpochs"/>.
+    /// Left out of the JSON when unset, so the recipe hashes of checkpoints written before it existed still hold.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? FeatureProbeEpochs { get; init; }
+    public const int DefaultFeatureProbeEpochs = 20;
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int FeatureProbeEpochsOrDefault => FeatureProbeEpochs ?? DefaultFeatureProbeEpochs;
     /// <summary>Training images the linear probe learns from (0 = all 60,000).</summary>
     public int ProbeTrainLimit { get; init; } = 20000;
 }
