@@ -16,10 +16,12 @@ namespace LangBridge.Samples.Tests;
 public sealed class PackagingTests(PackedPackages packed, ITestOutputHelper output)
 {
     private const string ManagedOnnxRuntime = "Microsoft.ML.OnnxRuntime.Managed";
-    private const long MaxRuntimeAssemblyBytes = 200 * 1024;
+    // The budget catches codecs, tables or dependencies creeping into the lean runtime. Raised from 200 KB when the
+    // runtime gained LQAE-BERT's features beside CLIPPO's renderer and embedders (214,016 bytes on net10.0 then).
+    private const long MaxRuntimeAssemblyBytes = 256 * 1024;
 
     [Fact]
-    public void Runtime_package_depends_only_on_the_managed_onnx_runtime_and_its_assembly_is_under_200_KB()
+    public void Runtime_package_depends_only_on_the_managed_onnx_runtime_and_its_assembly_is_under_256_KB()
     {
         output.WriteLine(packed.Log);
         var path = packed.Package("LangBridge.Runtime");
