@@ -6,8 +6,8 @@ namespace LangBridge.Training.Evaluation;
 /// <summary>
 /// Linear probe: multinomial logistic regression on bag-of-token counts (position-free), trained on the
 /// train split's tokens and scored on the test split's. logits = Σ_t W[token_t] + b, which is exactly a
-/// linear model over the count vector without materialising it. The learning rate decays to zero on a cosine
-/// so the probe ends converged rather than wherever Adam's last noisy step left it.
+/// linear model over the count vector without materialising it. Trained by
+/// <see cref="CosineProbeLoop"/>.
 /// </summary>
 public static class BagOfTokensProbe
 {
@@ -28,25 +28,8 @@ public static class BagOfTokensProbe
         Tensor Logits(Tensor tokens) =>                                 // (B, T) -> (B, C)
             weight.index_select(0, tokens.flatten()).view(tokens.shape[0], t, classes).sum(1) + bias;
 
-        long stepsPerEpoch = (n + batchSize - 1) / batchSize, totalSteps = epochs * stepsPerEpoch, taken = 0;
-        for (int epoch = 0; epoch < epochs; epoch++)
-        {
-            var order = randperm(n, generator: generator);
-            for (long start = 0; start < n; start += batchSize)
-            {
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = learningRate * 0.5 * (1 + Math.Cos(Math.PI * taken++ / totalSteps));
-                optimizer.zero_grad();
-                using (var step = NewDisposeScope())
-                {
-                    var idx = order.narrow(0, start, Math.Min(batchSize, n - start));
-                    var loss = nn.functional.cross_entropy(Logits(trainTokens.index_select(0, idx)), yTrain.index_select(0, idx));
-                    loss.backward();
-                }
-                // Outside the step scope: Adam creates its state on the first step and must keep it.
-                optimizer.step();
-            }
-        }
+        CosineProbeLoop.Run(optimizer, n, epochs, batchSize, learningRate, generator,
+            idx => nn.functional.cross_entropy(Logits(trainTokens.index_select(0, idx)), yTrain.index_select(0, idx)));
 
         using var noGrad = no_grad();
         long correct = 0;

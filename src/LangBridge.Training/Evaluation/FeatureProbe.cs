@@ -26,24 +26,9 @@ public static class FeatureProbe
         var optimizer = optim.AdamW(probe.parameters(), learningRate, weight_decay: weightDecay);
         var yTrain = tensor(trainLabels.Select(l => (long)l).ToArray());
 
-        long stepsPerEpoch = (n + batchSize - 1) / batchSize, totalSteps = epochs * stepsPerEpoch, taken = 0;
         probe.train();
-        for (int epoch = 0; epoch < epochs; epoch++)
-        {
-            var order = randperm(n, generator: generator);
-            for (long start = 0; start < n; start += batchSize)
-            {
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = learningRate * 0.5 * (1 + Math.Cos(Math.PI * taken++ / totalSteps));
-                optimizer.zero_grad();
-                using (var step = NewDisposeScope())
-                {
-                    var idx = order.narrow(0, start, Math.Min(batchSize, n - start));
-                    nn.functional.cross_entropy(probe.call(train.index_select(0, idx)), yTrain.index_select(0, idx)).backward();
-                }
-                optimizer.step();                                                     // outside the step scope: the optimizer keeps its state
-            }
-        }
+        CosineProbeLoop.Run(optimizer, n, epochs, batchSize, learningRate, generator,
+            idx => nn.functional.cross_entropy(probe.call(train.index_select(0, idx)), yTrain.index_select(0, idx)));
 
         probe.eval();
         using var noGrad = no_grad();
