@@ -52,6 +52,10 @@ public sealed class WordNet
     /// <summary>Synsets loaded.</summary>
     public int Count => _synsets.Count;
 
+    /// <summary>Every synset, by part of speech (n, v, a, r) then offset: a fixed order for anything built from them.</summary>
+    public IEnumerable<WordNetSynset> Synsets =>
+        _synsets.OrderBy(p => "nvar".IndexOf(p.Key.Item1)).ThenBy(p => p.Key.Item2, StringComparer.Ordinal).Select(p => p.Value);
+
     /// <summary>The synset at <paramref name="offset"/>.</summary>
     public WordNetSynset Synset(string offset, char pos = 'n') =>
         _synsets.TryGetValue((pos, offset), out var s) ? s : throw new DataException($"WordNet has no {pos} synset {offset}");
