@@ -15,7 +15,7 @@ var target = Argument("target", "Default");
 var configuration = Argument("configuration", "Release");
 // The models the default pipeline builds, in order; each step runs for every one of them. The two-tower
 // baseline comes before CLIPPO so that CLIPPO's evaluation reports both.
-var DefaultRecipes = new[] { "models/lqae-fashion.json", "models/clippo-fashion-twotower.json", "models/clippo-fashion.json" };
+var DefaultRecipes = new[] { "models/lqae-fashion.json", "models/lqae-bert.json", "models/clippo-fashion-twotower.json", "models/clippo-fashion.json" };
 var recipes = HasArgument("recipe") ? new[] { Argument<string>("recipe") } : DefaultRecipes;
 var vocabSize = Argument("vocab-size", 32768);
 var force = HasArgument("force");
@@ -176,7 +176,7 @@ Task("Verify")
     .DoesForEach(() => recipes, recipe => Langbridge($"verify --recipe {recipe} --images 1000"));
 
 // The reference models whose golden outputs the tests compare against (checkpoints committed beside them).
-var GoldenRecipes = new[] { "models/lqae-reference.json", "models/clippo-reference.json" };
+var GoldenRecipes = new[] { "models/lqae-reference.json", "models/lqae-bert-reference.json", "models/clippo-reference.json" };
 
 Task("Golden")
     .Description("Recomputes the golden outputs from the committed reference checkpoints and the renderer's golden PNGs, and prints what changed; writes them only with --accept; --retrain retrains the references first.")

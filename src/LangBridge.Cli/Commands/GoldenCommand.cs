@@ -128,7 +128,7 @@ internal static class GoldenCommand
         var checkpoint = Path.Combine(scratch, recipe.Name + ".lbck");
         CheckpointStore.Save(checkpoint, model.Model.Module, null, model.Model.Identity.Header(model.Model.TrainingPlan.TotalSteps, hasOptimizer: false));
         var vocabulary = Path.Combine(scratch, recipe.Name + ".vocab.txt");
-        if (model.Model.Vocabulary is { } words) File.WriteAllLines(vocabulary, words);
+        if (model.Model.ReferenceVocabulary is { } words) File.WriteAllLines(vocabulary, words);
         return (checkpoint, vocabulary);
     }
 }

@@ -28,6 +28,7 @@ internal static class PretrainedCommand
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Info());
         command.Subcommands.Add(Export());
+        command.Subcommands.Add(Truncate());
         return command;
     }
 
@@ -151,6 +152,40 @@ internal static class PretrainedCommand
             var manifest = TextEncoderBundle.Export(bert, PretrainedSources.MiniLmTokenizer(files, length), folder, "minilm-text");
             Console.Out.WriteLine($"{manifest.Name} ({manifest.Kind}): {Path.GetFullPath(folder)}, " +
                                   string.Join(", ", manifest.Files.Select(f => $"{f.Path} {f.Bytes / 1e6:F1} MB")));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Truncate()
+    {
+        var output = new Option<string>("--output", "-o") { Description = "Folder of the truncated BERT (config.json, model.safetensors, vocab.txt).", Required = true };
+        var d = new BertTruncationOptions();
+        var hidden = new Option<int>("--hidden") { Description = "Leading hidden dimensions kept (whole heads of 32).", DefaultValueFactory = _ => d.Hidden };
+        var layers = new Option<int>("--layers") { Description = "Leading layers kept.", DefaultValueFactory = _ => d.Layers };
+        var intermediate = new Option<int>("--intermediate") { Description = "Leading feed-forward units kept.", DefaultValueFactory = _ => d.Intermediate };
+        var positions = new Option<int>("--positions") { Description = "Leading positions kept.", DefaultValueFactory = _ => d.Positions };
+        var words = new Option<int>("--words") { Description = "Whole words kept after the special tokens.", DefaultValueFactory = _ => d.Words };
+        var dataRoot = DataRoot();
+        var command = new Command("truncate",
+            "Write a literal truncation of the imported MiniLM (leading hidden dimensions, layers, feed-forward units, positions; the special tokens " +
+            "and the first whole words) as a Hugging Face BERT folder: a BERT small enough to commit beside a reference model.");
+        foreach (var o in new Option[] { output, hidden, layers, intermediate, positions, words, dataRoot }) command.Options.Add(o);
+        command.SetAction((parse, ct) => CommandErrors.Guard(() =>
+        {
+            var files = PretrainedSources.MiniLmFromCache(DataLayout.Resolve(parse.GetValue(dataRoot)));
+            using var bert = PretrainedSources.FrozenMiniLm(files);
+            var options = new BertTruncationOptions(parse.GetValue(hidden), parse.GetValue(layers), parse.GetValue(intermediate), parse.GetValue(positions), parse.GetValue(words));
+            var folder = Path.GetFullPath(parse.GetValue(output)!);
+            try
+            {
+                BertTruncation.Write(bert, files.Vocabulary, folder, options);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            Console.Out.WriteLine($"truncated MiniLM ({options}): {folder}, {Directory.GetFiles(folder).Sum(f => new FileInfo(f).Length) / 1e6:F2} MB");
             return 0;
         }));
         return command;

@@ -19,6 +19,8 @@ public static class LqaeGolden
     public const int FixtureCount = 32;
     /// <summary>Reconstruction tolerance when comparing with committed outputs (token ids must match exactly).</summary>
     public const double Atol = 1e-4, Rtol = 1e-3;
+    /// <summary>Fixtures whose BERT hidden states the golden file keeps (a BERT model's).</summary>
+    public const int HiddenStateFixtures = 4;
 
     /// <summary>The committed fixtures.</summary>
     public static ImageDataset LoadFixtures(string goldenDir) =>
@@ -33,7 +35,10 @@ public static class LqaeGolden
         using (var f = File.Create(Path.Combine(goldenDir, FixtureLabels))) IdxReader.Write(f, [test.Count], test.Labels.Select(l => (byte)l).ToArray());
     }
 
-    /// <summary>Runs encoder → quantizer → decoder in ONNX Runtime on the fixtures.</summary>
+    /// <summary>
+    /// Runs encoder → quantizer → decoder in ONNX Runtime on the fixtures; a model with a BERT runs
+    /// encoder → quantizer → bert → hidden_decoder and records the BERT's hidden states too.
+    /// </summary>
     public static GoldenCase Compute(LqaeKindModel model, string goldenDir, string checkpointPath)
     {
         var fixturesPath = Path.Combine(goldenDir, FixtureImages);
@@ -47,12 +52,28 @@ public static class LqaeGolden
             OrtRunner Runner(string role) => new(export.Graph(role).ToBytes(), GraphOptimizationLevel.ORT_ENABLE_ALL, role);
             using var encoder = Runner(LqaeKindModel.EncoderRole);
             using var quantizer = Runner(LqaeKindModel.QuantizerRole);
-            using var decoder = Runner(LqaeKindModel.DecoderRole);
             var latents = encoder.Run([images])[0];
             var ids = quantizer.Run([tensor(latents.Floats!).view(latents.Shape)])[0];
-            var reconstruction = decoder.Run([tensor(ids.Longs!).view(ids.Shape)])[0];
-            var outputs = new GoldenOutputs(
-                [new GoldenTensor("token_ids", ids.Shape, Int64: ids.Longs), new GoldenTensor("reconstructions", reconstruction.Shape, Float32: reconstruction.Floats)],
+            var idTensor = tensor(ids.Longs!).view(ids.Shape);                                       // (N, T)
+            var tensors = new List<GoldenTensor> { new("token_ids", ids.Shape, Int64: ids.Longs) };
+            if (model.Model.Bert is null)
+            {
+                using var decoder = Runner(LqaeKindModel.DecoderRole);
+                var reconstruction = decoder.Run([idTensor])[0];
+                tensors.Add(new GoldenTensor("reconstructions", reconstruction.Shape, Float32: reconstruction.Floats));
+            }
+            else
+            {
+                using var bert = Runner(LqaeKindModel.BertRole);
+                using var decoder = Runner(LqaeKindModel.HiddenDecoderRole);
+                var hidden = bert.Run([idTensor, ones_like(idTensor)])[0];                           // (N, T, D)
+                var reconstruction = decoder.Run([tensor(hidden.Floats!).view(hidden.Shape)])[0];
+                // The hidden states of the first few fixtures only: enough to pin the BERT graph, small enough to commit.
+                long per = hidden.Shape[1] * hidden.Shape[2];
+                tensors.Add(new GoldenTensor("hidden_states", [HiddenStateFixtures, hidden.Shape[1], hidden.Shape[2]], Float32: hidden.Floats![..(int)(HiddenStateFixtures * per)]));
+                tensors.Add(new GoldenTensor("reconstructions", reconstruction.Shape, Float32: reconstruction.Floats));
+            }
+            var outputs = new GoldenOutputs(tensors,
                 new Dictionary<string, string>
                 {
                     ["model"] = model.Recipe.Name,

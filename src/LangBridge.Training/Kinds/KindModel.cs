@@ -47,8 +47,14 @@ public abstract class KindModel : IDisposable
     /// </summary>
     public virtual GoldenCase? Golden(KindContext context, string goldenDir, string checkpointPath) => null;
 
-    /// <summary>The words token ids index, for kinds with a vocabulary (a reference checkpoint is committed beside it).</summary>
+    /// <summary>The words token ids index, for kinds with a vocabulary.</summary>
     public virtual IReadOnlyList<string>? Vocabulary => null;
+
+    /// <summary>
+    /// The words a committed reference checkpoint needs beside it to load without the data cache (its vectors are in the
+    /// checkpoint); null when the model rebuilds its vocabulary from something committed anyway (a BERT folder).
+    /// </summary>
+    public virtual IReadOnlyList<string>? ReferenceVocabulary => Vocabulary;
 
     /// <summary>Called after weights were loaded from a checkpoint (rebuild derived buffers here).</summary>
     protected virtual void OnWeightsLoaded() { }

@@ -201,4 +201,7 @@ public sealed class LqaeKindModel : KindModel
     }
 
     public override IReadOnlyList<string> Vocabulary => Codebook.Words;
+
+    /// <summary>With a BERT the codebook comes from the BERT's folder again, so no vocabulary file stands beside the checkpoint.</summary>
+    public override IReadOnlyList<string>? ReferenceVocabulary => Model.Bert is null ? Codebook.Words : null;
 }

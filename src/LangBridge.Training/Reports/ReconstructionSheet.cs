@@ -60,7 +60,7 @@ public static class ReconstructionSheet
         AtomicFile.Write(path, data.SaveTo);
     }
 
-    private static void DrawImage(SKCanvas canvas, float[] pixels, int channels, int height, int width, int x0, int y0)
+    internal static void DrawImage(SKCanvas canvas, float[] pixels, int channels, int height, int width, int x0, int y0)
     {
         using var paint = new SKPaint();
         int plane = height * width;

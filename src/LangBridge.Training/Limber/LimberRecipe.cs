@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LangBridge.Training.Kinds;
+using LangBridge.Training.Recipes;
+
+namespace LangBridge.Training.Limber;
+
+/// <summary>The frozen image encoders LiMBeR's question compares, by how much language supervised them.</summary>
+public enum LimberEncoder
+{
+    /// <summary>A randomly initialised conv encoder (LQAE's architecture), frozen: the control.</summary>
+    Random,
+    /// <summary>The trained LQAE encoder (image-only training): the BEiT analogue.</summary>
+    Lqae,
+    /// <summary>The imported ImageNet ResNet-18 (category labels): the NF-ResNet analogue.</summary>
+    Resnet18,
+    /// <summary>The CLIPPO image encoder (trained against captions): the CLIP analogue.</summary>
+    Clippo,
+}
+
+/// <summary>
+/// LiMBeR (kind <c>limber</c>): for each frozen image encoder, one linear map from its pooled feature to
+/// <see cref="LimberBridgeSection.Tokens"/> soft tokens in a frozen causal LM's input space, trained with the LM's
+/// captioning loss on caption tokens only. The bridges of every encoder train in one run on the same batches
+/// (their losses add up; nothing else is shared), so they see the same captions and budget.
+/// </summary>
+public sealed record LimberRecipe : IModelRecipe
+{
+    public required string Name { get; init; }
+    public string Kind { get; init; } = LimberKind.KindName;
+    public int Seed { get; init; } = 1234;
+    public LimberDataSection Data { get; init; } = new();
+    public LimberLanguageModelSection Lm { get; init; } = new();
+    /// <summary>The encoders compared; one whose checkpoint is not trained yet is left out and reported.</summary>
+    public IReadOnlyList<LimberEncoder> Encoders { get; init; } = [LimberEncoder.Random, LimberEncoder.Lqae, LimberEncoder.Resnet18, LimberEncoder.Clippo];
+    /// <summary>Recipes of the trained encoders (relative to the repository root).</summary>
+    public LimberEncoderRecipes EncoderRecipes { get; init; } = new();
+    public LimberBridgeSection Bridge { get; init; } = new();
+    /// <summary>The text every caption continues (LiMBeR: "A picture of").</summary>
+    public string Prompt { get; init; } = "A picture of";
+    public TrainingSection Training { get; init; } = new() { Steps = 600, BatchSize = 32, LearningRate = 2e-3f, WarmupSteps = 30, WeightDecay = 0.0f, CheckpointEvery = 200, LogEvery = 25 };
+    public LimberEvaluationSection Evaluation { get; init; } = new();
+
+    [JsonIgnore]
+    public string Sha256 => RecipeJson.Sha256(this with
+    {
+        Evaluation = new(),
+        Training = Training with { CheckpointEvery = 0, LogEvery = 0, Threads = 0 },
+    });
+
+    public string ToJson() => JsonSerializer.Serialize(this, RecipeJson.Options);
+
+    public static LimberRecipe Parse(string json, string file)
+    {
+        var recipe = RecipeJson.Deserialize<LimberRecipe>(json, file);
+        recipe.Validate(file);
+        return recipe;
+    }
+
+    public void Validate(string file = "(recipe)")
+    {
+        void Require(bool ok, string key, string message)
+        {
+            if (!ok) throw new RecipeException(file, key, message);
+        }
+        Require(Kind == LimberKind.KindName, "kind", $"expected '{LimberKind.KindName}', got '{Kind}'");
+        Require(RecipeJson.IsValidName(Name), "name", "use letters, digits, '-' or '_' (it names folders)");
+        Require(Data.Dataset == "fashion-mnist", "data.dataset", "only 'fashion-mnist' has captions (class words from WordNet)");
+        Require(Data.TrainLimit >= 0, "data.trainLimit", "must be >= 0 (0: all)");
+        Require((Lm.Recipe is null) != (Lm.Folder is null), "lm", "name exactly one of 'recipe' (a gpt recipe the pipeline pretrains) or 'folder' (a GPT-2 folder)");
+        Require(Encoders.Count > 0 && Encoders.Distinct().Count() == Encoders.Count, "encoders", "list each encoder once, at least one");
+        Require(Bridge.Tokens is >= 1 and <= 16, "bridge.tokens", "must be in 1..16");
+        Require(Bridge.Dropout is >= 0 and < 1, "bridge.dropout", "must be in [0, 1)");
+        Require(!string.IsNullOrWhiteSpace(Prompt), "prompt", "must not be empty");
+        Training.Validate(file);
+        Require(Training.DecoderSteps == 0, "training.decoderSteps", "a LiMBeR bridge has no decoder phase");
+        Require(Evaluation.TestLimit >= 10, "evaluation.testLimit", "must be at least 10");
+        Require(Evaluation.MaxTokens is >= 1 and <= 100, "evaluation.maxTokens", "must be in 1..100 (LiMBeR: at most 100)");
+    }
+}
+
+public sealed record LimberDataSection
+{
+    public string Dataset { get; init; } = "fashion-mnist";
+    /// <summary>Training images the bridges learn from (0: all 60,000); their features are computed once and cached.</summary>
+    public int TrainLimit { get; init; } = 6000;
+}
+
+public sealed record LimberLanguageModelSection
+{
+    /// <summary>A <c>gpt</c> recipe whose trained checkpoint is the frozen LM (default: the pipeline's WordNet LM).</summary>
+    public string? Recipe { get; init; } = "models/lm-wordnet.json";
+    /// <summary>Or a Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt).</summary>
+    public string? Folder { get; init; }
+}
+
+public sealed record LimberEncoderRecipes
+{
+    public string Lqae { get; init; } = "models/lqae-fashion.json";
+    public string Clippo { get; init; } = "models/clippo-fashion.json";
+}
+
+public sealed record LimberBridgeSection
+{
+    /// <summary>Soft tokens k the pooled feature becomes (LiMBeR's configs: 1).</summary>
+    public int Tokens { get; init; } = 1;
+    /// <summary>Dropout on the soft tokens while training (LiMBeR: 0.1).</summary>
+    public double Dropout { get; init; } = 0.1;
+}
+
+public sealed record LimberEvaluationSection
+{
+    /// <summary>Test images captioned and scored.</summary>
+    public int TestLimit { get; init; } = 1000;
+    /// <summary>Most new tokens of a caption.</summary>
+    public int MaxTokens { get; init; } = 24;
+    /// <summary>Images on the sheet of generated captions.</summary>
+    public int SheetImages { get; init; } = 24;
+}
