@@ -28,6 +28,9 @@ public sealed class BundleGraph : IDisposable
     private readonly InferenceSession _session;
     private readonly List<IDisposable> _owned;
     private readonly RunOptions _runOptions = new();
+
+    // ONNX Runtime's session option: intra-op threads spin-wait between runs ("1", its default) or sleep ("0").
+    private const string AllowSpinningKey = "session.intra_op.allow_spinning";
     private readonly CallGate _gate;
 
     private BundleGraph(string role, GraphSpec spec, InferenceSession session, ProviderChoice choice, List<IDisposable> owned)
@@ -144,6 +147,8 @@ public sealed class BundleGraph : IDisposable
                 {
                     sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
                 }
+
+                sessionOptions.AddSessionConfigEntry(AllowSpinningKey, options.ThreadSpinning ? "1" : "0");
 
                 if (external.Count > 0)
                 {
