@@ -72,4 +72,38 @@ public static class OnnxDynamicOps
         var shape = x.Shape.Select((d, i) => i < 2 ? d : OnnxDim.Of(1)).ToArray();
         return b.AddNode("GlobalAveragePool", [x], x.ElementType, shape);
     }
+
+    /// <summary>Concat along <paramref name="axis"/> where that axis may be symbolic; the result's dim there is <paramref name="resultDim"/> (every other dim must agree).</summary>
+    public static OnnxValue ConcatSymbolic(this OnnxGraphBuilder b, int axis, OnnxDim resultDim, params OnnxValue[] parts)
+    {
+        if (parts.Length == 0) throw new ArgumentException("Concat needs at least one input.");
+        var first = parts[0];
+        axis = axis < 0 ? axis + first.Rank : axis;
+        foreach (var p in parts)
+            if (p.Rank != first.Rank || p.ElementType != first.ElementType ||
+                Enumerable.Range(0, first.Rank).Any(i => i != axis && p.Shape[i] != first.Shape[i]))
+                throw new InvalidOperationException($"Concat on axis {axis}: {p} does not fit {first}.");
+        var shape = first.Shape.ToArray();
+        shape[axis] = resultDim;
+        return b.AddNode("Concat", parts, first.ElementType, shape, Int("axis", axis));
+    }
+
+    /// <summary>A one-element int64 vector as a scalar (rank 0), as Range wants its bounds.</summary>
+    public static OnnxValue ToScalar(this OnnxGraphBuilder b, OnnxValue vector)
+    {
+        if (vector.Rank != 1 || !vector.Shape[0].IsStatic || vector.Dim(0) != 1) throw new ArgumentException($"ToScalar needs a one-element vector, got {vector}.");
+        return b.AddNode("Reshape", [vector, b.AddInitializer("scalar_shape", ReadOnlySpan<long>.Empty, 0)], vector.ElementType, []);
+    }
+
+    /// <summary>Range(start, limit, 1) of int64 scalars (opset 11+): a vector of symbolic length <paramref name="length"/>.</summary>
+    public static OnnxValue Range(this OnnxGraphBuilder b, OnnxValue start, OnnxValue limit, OnnxDim length)
+    {
+        RequireOpset(b, 11, "Range");
+        if (start.Rank != 0 || limit.Rank != 0) throw new ArgumentException($"Range takes scalars, got {start} and {limit}.");
+        return b.AddNode("Range", [start, limit, b.AddInitializer("one", [1L])], OnnxElementType.Int64, [length]);
+    }
+
+    /// <summary>Element-wise x &gt; y with broadcasting: a bool tensor.</summary>
+    public static OnnxValue Greater(this OnnxGraphBuilder b, OnnxValue x, OnnxValue y) =>
+        b.AddNode("Greater", [x, y], OnnxElementType.Bool, OnnxShape.Broadcast(x.Shape, y.Shape));
 }

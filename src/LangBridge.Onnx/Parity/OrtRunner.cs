@@ -87,10 +87,12 @@ public sealed class OrtRunner : IDisposable
     {
         using var scope = NewDisposeScope();
         var c = t.detach().cpu().contiguous();
+        // An empty tensor (an empty key/value cache) has no data to read: TorchSharp's accessor refuses to copy none.
+        bool empty = c.numel() == 0;
         return c.dtype switch
         {
-            ScalarType.Float32 => OrtValue.CreateTensorValueFromMemory(c.data<float>().ToArray(), c.shape),
-            ScalarType.Int64 => OrtValue.CreateTensorValueFromMemory(c.data<long>().ToArray(), c.shape),
+            ScalarType.Float32 => OrtValue.CreateTensorValueFromMemory(empty ? [] : c.data<float>().ToArray(), c.shape),
+            ScalarType.Int64 => OrtValue.CreateTensorValueFromMemory(empty ? [] : c.data<long>().ToArray(), c.shape),
             _ => throw new NotSupportedException($"Input tensors of type {c.dtype} are not supported (float32, int64)."),
         };
     }

@@ -1,3 +1,5 @@
+using LangBridge.Onnx.Export;
+using LangBridge.Onnx.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,7 +11,7 @@ namespace LangBridge.Pretrained.Models;
 /// Parameter names follow GPT-2's (<c>wte</c>, <c>wpe</c>, <c>h.{i}.…</c>, <c>ln_f</c>); <see cref="HfName"/>
 /// gives the Hugging Face tensor for each.
 /// </summary>
-public sealed class GptModel : nn.Module
+public sealed class GptModel : nn.Module, IOnnxExportable
 {
     private readonly Embedding wte, wpe;
     private readonly ModuleList<GptBlock> h;
@@ -94,6 +96,80 @@ public sealed class GptModel : nn.Module
         var loss = weights is null ? nll.mean() : nll.mul(weights).sum().div(weights.sum().clamp_min(1f));
         return loss.MoveToOuterDisposeScope();
     }
+
+    public const string EmbedsName = "inputs_embeds", AttentionMaskName = "attention_mask", LogitsName = "logits";
+    public static OnnxDim SequenceDim { get; } = OnnxDim.Symbolic("sequence");
+    public static OnnxDim PastDim { get; } = OnnxDim.Symbolic("past_sequence");
+    public static OnnxDim TotalDim { get; } = OnnxDim.Symbolic("total_sequence");
+
+    /// <summary>Input name of layer <paramref name="layer"/>'s cached keys or values (Optimum's names).</summary>
+    public static string PastName(int layer, bool values) => $"past_key_values.{layer}.{(values ? "value" : "key")}";
+
+    /// <summary>Output name of layer <paramref name="layer"/>'s keys or values after this step.</summary>
+    public static string PresentName(int layer, bool values) => $"present.{layer}.{(values ? "value" : "key")}";
+
+    /// <summary>
+    /// The decoding graph: <c>inputs_embeds</c> (batch, sequence, D), <c>attention_mask</c> (batch, total_sequence)
+    /// int64 and every layer's <c>past_key_values.{i}.key/value</c> (batch, H, past_sequence, dh; past_sequence may be
+    /// 0) → <c>logits</c> (batch, sequence, V) and <c>present.{i}.key/value</c> (batch, H, total_sequence, dh), as
+    /// <see cref="Step"/> computes them.
+    /// </summary>
+    public IReadOnlyList<OnnxInputSpec> OnnxInputs()
+    {
+        var specs = new List<OnnxInputSpec>
+        {
+            new(EmbedsName, OnnxElementType.Float, [OnnxDim.Batch, SequenceDim, Config.Width]),
+            new(AttentionMaskName, OnnxElementType.Int64, [OnnxDim.Batch, TotalDim]),
+        };
+        for (int i = 0; i < Config.Layers; i++)
+            foreach (var values in new[] { false, true })
+                specs.Add(new(PastName(i, values), OnnxElementType.Float, [OnnxDim.Batch, Config.Heads, PastDim, Config.HeadSize]));
+        return specs;
+    }
+
+    /// <summary>The output names of the decoding graph, in order.</summary>
+    public IReadOnlyList<string> OnnxOutputs() =>
+        [LogitsName, .. Enumerable.Range(0, Config.Layers).SelectMany(i => new[] { PresentName(i, false), PresentName(i, true) })];
+
+    public IReadOnlyList<OnnxValue> ExportOnnx(OnnxExportContext c, IReadOnlyList<OnnxValue> inputs)
+    {
+        if (inputs.Count != 2 + 2 * Config.Layers)
+            throw new ArgumentException($"GptModel takes embeddings, an attention mask and {2 * Config.Layers} past tensors; {inputs.Count} inputs were given.");
+        var b = c.Builder;
+        var (x, attention) = (inputs[0], inputs[1]);                                             // (B, S, D), (B, T)
+        OnnxValue maskAdd, positions;
+        using (b.Scope("positions"))
+        {
+            var past = b.ShapeOf(inputs[2], 2, 3);                                                // [P]
+            var total = b.Add(past, b.ShapeOf(x, 1, 2));                                          // [T]
+            positions = b.Range(b.ToScalar(past), b.ToScalar(total), SequenceDim);                // (S): P .. T−1
+            var keys = b.Range(b.AddInitializer("zero", [0L]), b.ToScalar(total), TotalDim);               // (T)
+            var future = b.Greater(b.Unsqueeze(keys, 0), b.Unsqueeze(positions, 1));              // (S, T): key after query
+            var causal = b.Mul(b.Cast(future, OnnxElementType.Float), b.AddScalar("mask_value", GptBlock.MaskValue));
+            var padding = b.Mul(b.Sub(b.AddScalar("one", 1f), b.Cast(attention, OnnxElementType.Float)), b.AddScalar("pad_value", GptBlock.MaskValue));   // (B, T)
+            maskAdd = b.Add(b.Unsqueeze(causal, 0, 1), b.Unsqueeze(padding, 1, 2));               // (B, 1, S, T)
+        }
+        x = b.Add(x, b.Gather(c.Weight(wpe.weight!, "wpe"), positions));                         // (B, S, D)
+        var presents = new List<OnnxValue>();
+        for (int i = 0; i < h.Count; i++)
+        {
+            var outs = c.Export(h[i], $"h.{i}", [x, maskAdd, inputs[2 + 2 * i], inputs[3 + 2 * i]]);
+            x = outs[0];
+            presents.Add(outs[1]);
+            presents.Add(outs[2]);
+        }
+        using var scope = NewDisposeScope();
+        var logits = b.MatMul(c.Export(ln_f, nameof(ln_f), x), c.Weight(wte.weight!.t().contiguous(), "wte_t"));   // (B, S, V)
+        return [logits, .. presents];
+    }
+
+    /// <summary>The decoding graph (see <see cref="OnnxInputs"/>).</summary>
+    public OnnxExportResult ExportOnnx(int opset = OnnxOpset.Default) =>
+        OnnxExporter.Export(this, OnnxInputs(), new OnnxExportOptions
+        {
+            Opset = opset, GraphName = "language_model", OutputNames = OnnxOutputs(),
+            Metadata = new Dictionary<string, string> { ["kind"] = "gpt2", ["layers"] = Config.Layers.ToString(), ["width"] = Config.Width.ToString() },
+        });
 
     /// <summary>Hugging Face's name for one of our parameters (without the <c>transformer.</c> prefix), and whether its weight is stored transposed (GPT-2's Conv1D).</summary>
     public static (string Name, bool Transposed) HfName(string name)

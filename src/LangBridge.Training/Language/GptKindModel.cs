@@ -53,10 +53,10 @@ public sealed class GptKindModel : KindModel
     }
 
     public override BundleDefinition DefineBundle() =>
-        throw new NotSupportedException("a language model is exported inside a captioning (limber) bundle, not on its own");
+        throw new TrainingException("kind gpt has no bundle of its own: the LM is to be exported inside a LiMBeR captioning bundle, which is not built yet");
 
     public override VerificationPlan PlanVerification(KindContext context, int examples) =>
-        throw new NotSupportedException("a language model is verified inside a captioning (limber) bundle, not on its own");
+        throw new TrainingException("kind gpt has no bundle of its own to verify (the LiMBeR captioning bundle is not built yet)");
 
     public override EvaluationReport Evaluate(KindContext context, string reportDir, TrainingResult? training)
     {

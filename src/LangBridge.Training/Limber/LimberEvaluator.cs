@@ -35,6 +35,8 @@ public sealed record LimberReport
     [JsonPropertyName("lm_source")] public required string LmSource { get; init; }
     /// <summary>Perplexity of the held-out reference captions after the prompt alone, no image: what the bridges must beat.</summary>
     [JsonPropertyName("lm_text_only_caption_perplexity")] public double TextOnlyCaptionPerplexity { get; init; }
+    /// <summary>The LM's held-out text perplexity from its own evaluation (null when it has none, e.g. a GPT-2 folder or not evaluated yet).</summary>
+    [JsonPropertyName("lm_heldout_text_perplexity")] public double? LmHeldOutPerplexity { get; init; }
     public required IReadOnlyDictionary<string, LimberEncoderMetrics> Encoders { get; init; }
     [JsonPropertyName("train_seconds")] public double? TrainSeconds { get; init; }
 }
@@ -93,8 +95,16 @@ public static class LimberEvaluator
         {
             Model = model.Recipe.Name, RecipeSha256 = model.Recipe.Sha256, TestImages = test.Count, TrainImages = model.Train.Count,
             Prompt = model.LimberRecipe.Prompt, LmSource = model.InputHashes["lm"], TextOnlyCaptionPerplexity = Math.Exp(textOnly / test.Count),
+            LmHeldOutPerplexity = ReadLmPerplexity(model.LmReport),
             Encoders = blocks, TrainSeconds = training?.Seconds,
         };
+    }
+
+    private static double? ReadLmPerplexity(string? report)
+    {
+        if (report is null || !File.Exists(report)) return null;
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+        return doc.RootElement.TryGetProperty("heldout_perplexity", out var p) ? p.GetDouble() : null;
     }
 
     /// <summary>Mean over the batch of each image's mean cross-entropy over its held-out references.</summary>

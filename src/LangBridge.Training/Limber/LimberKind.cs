@@ -28,7 +28,7 @@ public sealed class LimberKind : IModelKind
     {
         var r = (LimberRecipe)recipe;
         var data = context.RequireData("a LiMBeR model (its images and class words)");
-        var (lm, tokenizer, lmSource) = LoadLanguageModel(r, context);
+        var (lm, tokenizer, lmSource, lmReport) = LoadLanguageModel(r, context);
         var train = FashionMnist.Load(data, DataSplit.Train);
         if (r.Data.TrainLimit > 0 && r.Data.TrainLimit < train.Count) train = train.Slice(0, r.Data.TrainLimit);
         var test = FashionMnist.Load(data, DataSplit.Test);
@@ -36,25 +36,30 @@ public sealed class LimberKind : IModelKind
         var run = new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), r.Name);
         var features = EncoderFeatures.Load(r, context, train, test, Path.Combine(run.CheckpointDir, "features"));
         var classes = Captions.ClassWords.FromWordNet(WordNet.Load(data.WordNetDir), Captions.ClassWords.FashionMnistSynsets);
-        return new LimberKindModel(r, lm, tokenizer, lmSource, features, train, test, new Captions.CaptionBuilder(classes, Captions.CaptionTemplates.Continuations));
+        return new LimberKindModel(r, lm, tokenizer, lmSource, features, train, test, new Captions.CaptionBuilder(classes, Captions.CaptionTemplates.Continuations))
+        {
+            LmReport = lmReport,
+        };
     }
 
-    /// <summary>The frozen LM: the trained checkpoint of the <c>gpt</c> recipe, or a GPT-2 folder; with what it came from.</summary>
-    public static (GptModel Model, BytePairTokenizer Tokenizer, string Source) LoadLanguageModel(LimberRecipe recipe, KindContext context)
+    /// <summary>The frozen LM: the trained checkpoint of the <c>gpt</c> recipe, or a GPT-2 folder; with what it came from and where its own report is (a recipe's).</summary>
+    public static (GptModel Model, BytePairTokenizer Tokenizer, string Source, string? Report) LoadLanguageModel(LimberRecipe recipe, KindContext context)
     {
         string Resolve(string p) => Path.IsPathRooted(p) ? p : Path.Combine(context.RepositoryRoot, p);
         if (recipe.Lm.Folder is { } folder)
         {
             var hf = HuggingFaceGpt2.Load(Resolve(folder));
-            return (hf.Model, hf.Tokenizer, "folder " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(Resolve(folder), HuggingFaceGpt2.WeightsFile))))[..16]);
+            return (hf.Model, hf.Tokenizer, "folder " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(Resolve(folder), HuggingFaceGpt2.WeightsFile))))[..16], null);
         }
         var lmRecipe = KindRegistry.Default.LoadRecipe(Resolve(recipe.Lm.Recipe!));
         if (lmRecipe is not GptRecipe) throw new RecipeException("(recipe)", "lm.recipe", $"'{recipe.Lm.Recipe}' is a {lmRecipe.Kind} recipe, not a gpt one");
-        var checkpoint = new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), lmRecipe.Name).Checkpoint;
+        var run = new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), lmRecipe.Name);
+        var checkpoint = run.Checkpoint;
         if (!File.Exists(checkpoint))
             throw new TrainingException($"the language model {lmRecipe.Name} is not trained yet ({checkpoint}): run `langbridge train --recipe {recipe.Lm.Recipe}` first");
         var model = (GptKindModel)KindRegistry.Default.KindOf(lmRecipe).Create(lmRecipe, context);
         model.LoadWeights(checkpoint);
-        return (model.Model.Frozen(), model.Tokenizer, "checkpoint " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(checkpoint)))[..16]);
+        return (model.Model.Frozen(), model.Tokenizer, "checkpoint " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(checkpoint)))[..16],
+            Path.Combine(run.ReportDir, "metrics.json"));
     }
 }

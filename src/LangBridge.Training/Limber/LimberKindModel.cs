@@ -44,6 +44,8 @@ public sealed class LimberKindModel : KindModel
     public CaptionBuilder Captions { get; }
     public ImageAttributes[] TrainAttributes { get; }
     public ImageAttributes[] TestAttributes { get; }
+    /// <summary>The LM's own <c>metrics.json</c> (a pipeline-pretrained LM's), whose held-out perplexity the report repeats; null for a GPT-2 folder.</summary>
+    public string? LmReport { get; init; }
     public IReadOnlyList<LimberEncoder> Encoders => features.Keys.Order().ToArray();
     public override nn.Module Module => Model;
     public override IReadOnlyDictionary<string, string> InputHashes => inputHashes;
@@ -65,10 +67,10 @@ public sealed class LimberKindModel : KindModel
     }
 
     public override BundleDefinition DefineBundle() =>
-        throw new NotSupportedException("the captioning bundle (bridge, LM with key/value cache, tokenizer) is not exported yet");
+        throw new TrainingException("the captioning bundle (bridge, LM with key/value cache, tokenizer) is not exported yet");
 
     public override VerificationPlan PlanVerification(KindContext context, int examples) =>
-        throw new NotSupportedException("the captioning bundle is not exported yet, so there is nothing to verify");
+        throw new TrainingException("the captioning bundle is not exported yet, so there is nothing to verify");
 
     public override EvaluationReport Evaluate(KindContext context, string reportDir, TrainingResult? training)
     {

@@ -37,17 +37,15 @@ public class BytePairTokenizerTests
         "",
     };
 
-    public static TheoryData<string> Texts => new()
+    public static TheoryData<string> Texts
     {
-        "He wore a white shirt.",
-        "a garment   worn\ton the\nupper half",
-        "Don't forget your coat!  It's cold, isn't it? I'll go; you'd stay; we've left; they're here.",
-        "2 pullovers at 10 degrees, 3.5 kg",
-        "Café naïve façade — ünïcödé “quotes” 中文 😀",
-        "   leading and trailing spaces   ",
-        "sandals!!! ... ???",
-        "",
-    };
+        get
+        {
+            var texts = new TheoryData<string> { "a garment   worn\ton the\nupper half", "coat!  It's", "   leading and trailing spaces   " };
+            foreach (var row in SingleSpaced) texts.Add((string)row[0]);
+            return texts;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(SingleSpaced))]
