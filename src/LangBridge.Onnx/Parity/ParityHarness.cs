@@ -196,12 +196,23 @@ public static class ParityHarness
     }
 }
 
+/// <summary>A module whose exported graph has more inputs or outputs than a forward signature carries (a decoder with a key/value cache).</summary>
+public interface IParityForward
+{
+    /// <summary>The graph's outputs for its inputs, in the exported graph's order, computed in TorchSharp.</summary>
+    IReadOnlyList<Tensor> ParityForward(IReadOnlyList<Tensor> inputs);
+}
+
 /// <summary>Adapts TorchSharp modules to the harness's forward signature.</summary>
 public static class TorchForward
 {
-    /// <summary>Forward of a module with one tensor input and one tensor or tuple-of-two output, or two tensor inputs and one tensor output.</summary>
+    /// <summary>
+    /// Forward of a module with one tensor input and one tensor or tuple-of-two output, or two tensor inputs and one
+    /// tensor output, or any <see cref="IParityForward"/>.
+    /// </summary>
     public static Func<IReadOnlyList<Tensor>, IReadOnlyList<Tensor>> Of(nn.Module module) => module switch
     {
+        IParityForward p => p.ParityForward,
         nn.Module<Tensor, Tensor> m => ins => [m.call(Single(ins))],
         nn.Module<Tensor, (Tensor, Tensor)> m => ins => { var (a, b) = m.call(Single(ins)); return [a, b]; },
         nn.Module<Tensor, Tensor, Tensor> m => ins => ins.Count == 2

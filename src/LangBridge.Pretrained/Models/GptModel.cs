@@ -1,5 +1,6 @@
 using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
+using LangBridge.Onnx.Parity;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -11,7 +12,7 @@ namespace LangBridge.Pretrained.Models;
 /// Parameter names follow GPT-2's (<c>wte</c>, <c>wpe</c>, <c>h.{i}.…</c>, <c>ln_f</c>); <see cref="HfName"/>
 /// gives the Hugging Face tensor for each.
 /// </summary>
-public sealed class GptModel : nn.Module, IOnnxExportable
+public sealed class GptModel : nn.Module, IOnnxExportable, IParityForward
 {
     private readonly Embedding wte, wpe;
     private readonly ModuleList<GptBlock> h;
@@ -161,6 +162,16 @@ public sealed class GptModel : nn.Module, IOnnxExportable
         using var scope = NewDisposeScope();
         var logits = b.MatMul(c.Export(ln_f, nameof(ln_f), x), c.Weight(wte.weight!.t().contiguous(), "wte_t"));   // (B, S, V)
         return [logits, .. presents];
+    }
+
+    /// <summary>The decoding graph's outputs computed by <see cref="Step"/>: inputs and outputs in <see cref="OnnxInputs"/>' and <see cref="OnnxOutputs"/>' order.</summary>
+    public IReadOnlyList<Tensor> ParityForward(IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count != 2 + 2 * Config.Layers) throw new ArgumentException($"the decoding graph takes {2 + 2 * Config.Layers} inputs, {inputs.Count} were given.");
+        var past = inputs[2].shape[2] == 0 ? null
+            : new KeyValueCache(Enumerable.Range(0, Config.Layers).Select(i => (inputs[2 + 2 * i], inputs[3 + 2 * i])).ToArray());
+        var (logits, present) = Step(inputs[0], past, inputs[1]);
+        return [logits, .. present.Layers.SelectMany(l => new[] { l.Keys, l.Values })];
     }
 
     /// <summary>The decoding graph (see <see cref="OnnxInputs"/>).</summary>

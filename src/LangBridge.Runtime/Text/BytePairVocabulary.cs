@@ -98,11 +98,23 @@ public sealed class BytePairVocabulary
     public void Save(string folder)
     {
         Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "vocab.json"), VocabJson(), new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(folder, "merges.txt"), MergesText(), new UTF8Encoding(false));
+    }
+
+    /// <summary>The text of <c>vocab.json</c>: every token and its id, in id order.</summary>
+    public string VocabJson()
+    {
         var ordered = new Dictionary<string, int>();
         for (int i = 0; i < _tokens.Length; i++) ordered[_tokens[i]] = i;
-        File.WriteAllText(Path.Combine(folder, "vocab.json"), JsonSerializer.Serialize(ordered), new UTF8Encoding(false));
+        return JsonSerializer.Serialize(ordered);
+    }
+
+    /// <summary>The text of <c>merges.txt</c>: a version line, then one merge a line by rank.</summary>
+    public string MergesText()
+    {
         var merges = new StringBuilder("#version: 0.2\n");
         foreach (var (l, r) in Merges) merges.Append(l).Append(' ').Append(r).Append('\n');
-        File.WriteAllText(Path.Combine(folder, "merges.txt"), merges.ToString(), new UTF8Encoding(false));
+        return merges.ToString();
     }
 }

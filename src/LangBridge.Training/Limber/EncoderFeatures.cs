@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using LangBridge.Data;
+using LangBridge.Layers;
 using LangBridge.Pretrained;
 using LangBridge.Pretrained.Models;
 using LangBridge.Training.Clippo;
@@ -86,14 +87,17 @@ public static class EncoderFeatures
         return new EncoderFeatureSet(default, file.ReadFloat32("train"), file.ReadFloat32("test"), (int)train.Shape[1], source);
     }
 
-    /// <summary>A frozen module mapping 8-bit grey images (N, 1, 28, 28) as floats in [0, 255] to pooled features (N, F).</summary>
-    private sealed class FeatureExtractor(Func<Tensor, Tensor> run, IDisposable owner) : IDisposable
+/// <summary>
+    /// A frozen encoder as one module from normalised grey images (N, 1, H, W), <c>(p/255 − Mean)/Std</c>, to pooled
+    /// features (N, F): what the captioning bundle exports. <see cref="Owner"/> holds what must live as long as it.
+    /// </summary>
+    public sealed record PooledEncoder(nn.Module<Tensor, Tensor> Module, float Mean, float Std, IDisposable Owner) : IDisposable
     {
-        public Tensor Run(Tensor pixels) => run(pixels);
-        public void Dispose() => owner.Dispose();
+        public void Dispose() => Owner.Dispose();
     }
 
-    private static FeatureExtractor Extractor(LimberRecipe recipe, LimberEncoder encoder, KindContext context)
+    /// <summary>The pooled encoder of <paramref name="encoder"/> (random, LQAE or CLIPPO; ResNet-18 reads 224² RGB and has none).</summary>
+    public static PooledEncoder Pooled(LimberRecipe recipe, LimberEncoder encoder, KindContext context)
     {
         switch (encoder)
         {
@@ -105,29 +109,42 @@ public static class EncoderFeatures
                 var model = (LqaeKindModel)new LqaeKind().Create(r, context);
                 if (encoder == LimberEncoder.Lqae) model.LoadWeights(new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), r.Name).Checkpoint);
                 model.Module.eval();
-                var spec = r.Data;
-                return new FeatureExtractor(p => model.Model.Encoder.call(p.div(255f).sub(spec.Mean).div(spec.Std)).mean([1]), model);   // (N, D)
+                var pooled = nn.Sequential(("encoder", (nn.Module<Tensor, Tensor>)model.Model.Encoder), ("pool", new MeanPool()));   // (N, D): mean over the grid
+                return new PooledEncoder(pooled, r.Data.Mean, r.Data.Std, model);
             }
             case LimberEncoder.Clippo:
             {
                 var r = KindRegistry.Default.LoadRecipe(Resolve(context, recipe.EncoderRecipes.Clippo));
                 var model = (ClippoKindModel)KindRegistry.Default.KindOf(r).Create(r, context);
                 model.LoadWeights(new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), r.Name).Checkpoint);
-                return new FeatureExtractor(p => model.Model.ImageEncoder.call(p.div(255f).sub(ClippoText.Mean).div(ClippoText.Std)), model);    // (N, E)
-            }
-            case LimberEncoder.Resnet18:
-            {
-                var resnet = PretrainedSources.FrozenResNet18(PretrainedSources.ResNet18FromCache(context.RequireData("the ResNet-18 encoder")));
-                return new FeatureExtractor(p =>
-                {
-                    var rgb = nn.functional.interpolate(p, [ResNet18.ImageSize, ResNet18.ImageSize], mode: InterpolationMode.Bilinear, align_corners: false)
-                        .clamp(0, 255).round().expand(-1, 3, -1, -1).contiguous();                                                       // (N, 3, 224, 224)
-                    return resnet.call(rgb);                                                                                                  // (N, 512)
-                }, resnet);
+                return new PooledEncoder(model.Model.ImageEncoder, ClippoText.Mean, ClippoText.Std, model);                               // (N, E)
             }
             default:
-                throw new ArgumentOutOfRangeException(nameof(encoder));
+                throw new ArgumentOutOfRangeException(nameof(encoder), encoder, "only the random, LQAE and CLIPPO encoders take 28-pixel grey images as they are");
         }
+    }
+
+    /// <summary>A frozen module mapping 8-bit grey images (N, 1, 28, 28) as floats in [0, 255] to pooled features (N, F).</summary>
+    private sealed class FeatureExtractor(Func<Tensor, Tensor> run, IDisposable owner) : IDisposable
+    {
+        public Tensor Run(Tensor pixels) => run(pixels);
+        public void Dispose() => owner.Dispose();
+    }
+
+    private static FeatureExtractor Extractor(LimberRecipe recipe, LimberEncoder encoder, KindContext context)
+    {
+        if (encoder != LimberEncoder.Resnet18)
+        {
+            var pooled = Pooled(recipe, encoder, context);
+            return new FeatureExtractor(p => pooled.Module.call(p.div(255f).sub(pooled.Mean).div(pooled.Std)), pooled);
+        }
+        var resnet = PretrainedSources.FrozenResNet18(PretrainedSources.ResNet18FromCache(context.RequireData("the ResNet-18 encoder")));
+        return new FeatureExtractor(p =>
+        {
+            var rgb = nn.functional.interpolate(p, [ResNet18.ImageSize, ResNet18.ImageSize], mode: InterpolationMode.Bilinear, align_corners: false)
+                .clamp(0, 255).round().expand(-1, 3, -1, -1).contiguous();                                                           // (N, 3, 224, 224)
+            return resnet.call(rgb);                                                                                                      // (N, 512)
+        }, resnet);
     }
 
     private static float[] Compute(FeatureExtractor extractor, ImageDataset images)

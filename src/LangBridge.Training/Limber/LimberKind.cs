@@ -39,6 +39,7 @@ public sealed class LimberKind : IModelKind
         return new LimberKindModel(r, lm, tokenizer, lmSource, features, train, test, new Captions.CaptionBuilder(classes, Captions.CaptionTemplates.Continuations))
         {
             LmReport = lmReport,
+            BundleEncoder = features.Any(f => f.Encoder == r.Bundle.Encoder) ? EncoderFeatures.Pooled(r, r.Bundle.Encoder, context) : null,
         };
     }
 

@@ -66,11 +66,21 @@ public sealed class LimberKindModel : KindModel
         return new LimberTrainingTask(this);
     }
 
-    public override BundleDefinition DefineBundle() =>
-        throw new TrainingException("the captioning bundle (bridge, LM with key/value cache, tokenizer) is not exported yet");
+    /// <summary>The encoder the bundle serves (<see cref="LimberBundleSection.Encoder"/>) as one module, or null when it is not available.</summary>
+    public EncoderFeatures.PooledEncoder? BundleEncoder { get; init; }
 
-    public override VerificationPlan PlanVerification(KindContext context, int examples) =>
-        throw new TrainingException("the captioning bundle is not exported yet, so there is nothing to verify");
+    private EncoderFeatures.PooledEncoder RequireBundleEncoder() =>
+        BundleEncoder ?? throw new TrainingException($"the bundle's encoder {recipe.Bundle.Encoder} is not available (is its recipe trained?)");
+
+    public override BundleDefinition DefineBundle() => LimberBundle.Define(this, RequireBundleEncoder());
+
+    public override VerificationPlan PlanVerification(KindContext context, int examples) => LimberBundle.Plan(this, RequireBundleEncoder(), examples);
+
+    public override void Dispose()
+    {
+        BundleEncoder?.Dispose();
+        base.Dispose();
+    }
 
     public override EvaluationReport Evaluate(KindContext context, string reportDir, TrainingResult? training)
     {

@@ -36,6 +36,8 @@ public sealed record LimberRecipe : IModelRecipe
     /// <summary>Recipes of the trained encoders (relative to the repository root).</summary>
     public LimberEncoderRecipes EncoderRecipes { get; init; } = new();
     public LimberBridgeSection Bridge { get; init; } = new();
+    /// <summary>What the exported captioning bundle holds.</summary>
+    public LimberBundleSection Bundle { get; init; } = new();
     /// <summary>The text every caption continues (LiMBeR: "A picture of").</summary>
     public string Prompt { get; init; } = "A picture of";
     public TrainingSection Training { get; init; } = new() { Steps = 600, BatchSize = 32, LearningRate = 2e-3f, WarmupSteps = 30, WeightDecay = 0.0f, CheckpointEvery = 200, LogEvery = 25 };
@@ -45,6 +47,7 @@ public sealed record LimberRecipe : IModelRecipe
     public string Sha256 => RecipeJson.Sha256(this with
     {
         Evaluation = new(),
+        Bundle = new(),
         Training = Training with { CheckpointEvery = 0, LogEvery = 0, Threads = 0 },
     });
 
@@ -70,6 +73,8 @@ public sealed record LimberRecipe : IModelRecipe
         Require((Lm.Recipe is null) != (Lm.Folder is null), "lm", "name exactly one of 'recipe' (a gpt recipe the pipeline pretrains) or 'folder' (a GPT-2 folder)");
         Require(Encoders.Count > 0 && Encoders.Distinct().Count() == Encoders.Count, "encoders", "list each encoder once, at least one");
         Require(Bridge.Tokens is >= 1 and <= 16, "bridge.tokens", "must be in 1..16");
+        Require(Encoders.Contains(Bundle.Encoder), "bundle.encoder", $"must be one of the recipe's encoders ({string.Join(", ", Encoders)})");
+        Require(Bundle.Encoder != LimberEncoder.Resnet18, "bundle.encoder", "ResNet-18 reads 224-pixel RGB images: its resize is not exported yet (use random, lqae or clippo)");
         Require(Bridge.Dropout is >= 0 and < 1, "bridge.dropout", "must be in [0, 1)");
         Require(!string.IsNullOrWhiteSpace(Prompt), "prompt", "must not be empty");
         Training.Validate(file);
@@ -106,6 +111,12 @@ public sealed record LimberBridgeSection
     public int Tokens { get; init; } = 1;
     /// <summary>Dropout on the soft tokens while training (LiMBeR: 0.1).</summary>
     public double Dropout { get; init; } = 0.1;
+}
+
+public sealed record LimberBundleSection
+{
+    /// <summary>The encoder whose bridge the captioning bundle serves (the bundle holds that encoder's graph).</summary>
+    public LimberEncoder Encoder { get; init; } = LimberEncoder.Clippo;
 }
 
 public sealed record LimberEvaluationSection

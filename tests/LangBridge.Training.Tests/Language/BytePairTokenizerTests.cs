@@ -42,7 +42,7 @@ public class BytePairTokenizerTests
         get
         {
             var texts = new TheoryData<string> { "a garment   worn\ton the\nupper half", "coat!  It's", "   leading and trailing spaces   " };
-            foreach (var row in SingleSpaced) texts.Add((string)row[0]);
+            foreach (var text in SingleSpaced) texts.Add(text);
             return texts;
         }
     }

@@ -23,7 +23,7 @@ public sealed class LimberModelTests : IDisposable
         [new("shirt", [], [], ""), new("dress", [], [], ""), new("sandal", [], [], ""), new("coat", [], [], "")];
 
     private static LimberRecipe Recipe(int steps) => LimberRecipe.Parse($$"""
-        { "name": "limber-test", "kind": "limber", "seed": 3, "encoders": ["random", "clippo"], "data": { "trainLimit": 0 },
+        { "name": "limber-test", "kind": "limber", "seed": 3, "encoders": ["random", "clippo"], "bundle": { "encoder": "clippo" }, "data": { "trainLimit": 0 },
           "training": { "steps": {{steps}}, "batchSize": 16, "learningRate": 0.03, "warmupSteps": 5, "checkpointEvery": 100, "logEvery": 10 },
           "evaluation": { "testLimit": 40, "maxTokens": 16, "sheetImages": 4 } }
         """, "test");
@@ -75,7 +75,7 @@ public sealed class LimberModelTests : IDisposable
                 new EncoderFeatureSet(LimberEncoder.Random, Noise(train.Count), Noise(test.Count), 6, "noise")];
     }
 
-    private LimberKindModel Build(LimberRecipe recipe)
+    private LimberKindModel Build(LimberRecipe recipe, bool withBundleEncoder = false)
     {
         var captions = new CaptionBuilder(Classes, CaptionTemplates.Continuations);
         var (lm, tokenizer) = LanguageModel(captions);
@@ -84,7 +84,14 @@ public sealed class LimberModelTests : IDisposable
         var meter = AttributeMeter.Fit(train.Pixels, train.Count, train.ImageSize);
         var trainA = Enumerable.Range(0, train.Count).Select(i => meter.Attributes(train.Image(i))).ToArray();
         var testA = Enumerable.Range(0, test.Count).Select(i => meter.Attributes(test.Image(i))).ToArray();
-        return new LimberKindModel(recipe, lm, tokenizer, "test lm", Features(train, test, trainA, testA), train, test, captions);
+        // The bundle's encoder: any frozen module from a normalised image to the 6 features the bridge reads.
+        manual_seed(11);
+        var module = nn.Sequential(("flatten", nn.Flatten()), ("linear", nn.Linear(28 * 28, 6)));
+        module.eval();
+        return new LimberKindModel(recipe, lm, tokenizer, "test lm", Features(train, test, trainA, testA), train, test, captions)
+        {
+            BundleEncoder = withBundleEncoder ? new EncoderFeatures.PooledEncoder(module, 0.5f, 0.5f, module) : null,
+        };
     }
 
     [Fact]
@@ -123,6 +130,24 @@ public sealed class LimberModelTests : IDisposable
         Assert.True(informative.HeldOutCaptionPerplexity < report.TextOnlyCaptionPerplexity);
         Assert.True(File.Exists(Path.Combine(dir, "captions.png")));
         Assert.Contains("A picture of", File.ReadAllText(Path.Combine(dir, "captions.txt")));
+    }
+
+    [Fact]
+    public void Captioning_bundle_exports_verifies_and_captions_like_torchsharp()
+    {
+        var recipe = Recipe(40);
+        using var model = Build(recipe, withBundleEncoder: true);
+        using (var task = model.CreateTrainingTask(new Kinds.KindContext(dir)))
+            new Trainer(model.TrainingPlan, recipe.Seed, model.Module, task, model.Identity).Train(new TrainerOptions(Path.Combine(dir, "limber.lbck"), Path.Combine(dir, "limber.jsonl")));
+        model.Module.eval();
+        var export = BundleExporter.Export(model, Path.Combine(dir, "bundle"));
+        Assert.Equal([LimberBundle.BridgeRole, LimberBundle.EncoderRole, LimberBundle.LanguageModelRole, LimberBundle.EmbeddingsRole], export.Graphs.Keys.Order());
+        var report = BundleVerifier.Verify(model, export, model.PlanVerification(new Kinds.KindContext(dir), 40));
+        Assert.True(report.Passed, report.ToJson());
+        Assert.Equal(40, report.Checks["greedy_captions"].Numbers["identical"]);
+        Assert.True(File.Exists(Path.Combine(dir, "bundle", LimberBundle.CaptionerFile)));
+        var vocabulary = BytePairVocabulary.Parse(File.ReadAllText(Path.Combine(dir, "bundle", LimberBundle.VocabFile)), File.ReadAllText(Path.Combine(dir, "bundle", LimberBundle.MergesFile)));
+        Assert.Equal(model.Model.Tokenizer.Encode(" a dark shirt."), new BytePairTokenizer(vocabulary).Encode(" a dark shirt."));
     }
 
     [Theory]
