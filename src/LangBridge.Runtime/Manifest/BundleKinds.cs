@@ -15,6 +15,9 @@ public static class BundleKinds
     /// <summary>CLIPPO: one encoder for images and rendered text (<see cref="ImageEmbedder"/>, <see cref="TextEmbedder"/>, <see cref="ZeroShotClassifier"/>).</summary>
     public const string Clippo = "clippo";
 
+    /// <summary>A LiMBeR captioning bundle: image encoder, bridge, token embeddings, the LM's decoding graph and its BPE files (<see cref="Captioner"/>).</summary>
+    public const string Limber = "limber";
+
     /// <summary>Checks a manifest against the rules of its kind, if the runtime knows the kind.</summary>
     internal static void Check(BundleManifest m)
     {

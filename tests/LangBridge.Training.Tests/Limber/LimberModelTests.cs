@@ -148,6 +148,28 @@ public sealed class LimberModelTests : IDisposable
         Assert.True(File.Exists(Path.Combine(dir, "bundle", LimberBundle.CaptionerFile)));
         var vocabulary = BytePairVocabulary.Parse(File.ReadAllText(Path.Combine(dir, "bundle", LimberBundle.VocabFile)), File.ReadAllText(Path.Combine(dir, "bundle", LimberBundle.MergesFile)));
         Assert.Equal(model.Model.Tokenizer.Encode(" a dark shirt."), new BytePairTokenizer(vocabulary).Encode(" a dark shirt."));
+
+        // The runtime's Captioner writes TorchSharp's greedy captions, streams exactly its text, and samples by seed.
+        using var captioner = Captioner.Open(Path.Combine(dir, "bundle"));
+        Assert.Equal(recipe.Prompt, captioner.Settings.Prompt);
+        var options = SamplingOptions.Greedy with { MaxTokens = recipe.Evaluation.MaxTokens };
+        for (int i = 0; i < 5; i++)
+        {
+            var image = new PixelImage(28, 28, 1, model.Test.Image(i).ToArray());
+            var pieces = new List<string>();
+            var caption = captioner.Describe(image, options, pieces.Add);
+            using var noGrad = no_grad();
+            using var pixels = tensor(model.Test.Image(i).ToArray()).view(1, 1, 28, 28).to_type(ScalarType.Float32).div(255f).sub(0.5f).div(0.5f);
+            var expected = GptGenerator.Generate(model.Model.Lm, model.Model.Prefix(LimberEncoder.Clippo, model.BundleEncoder!.Module.call(pixels)), options, model.Model.Tokenizer.EndOfTextId)[0];
+            Assert.Equal(expected, caption.TokenIds.ToArray());
+            Assert.Equal(caption.Text, string.Concat(pieces));
+            var sampled = SamplingOptions.Nucleus(7) with { Temperature = 1.5f, MaxTokens = 8 };
+            Assert.Equal(captioner.Describe(image, sampled).TokenIds.ToArray(), captioner.Describe(image, sampled).TokenIds.ToArray());
+        }
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => captioner.Describe(new PixelImage(28, 28, 1, new byte[784]), options, null, cancelled.Token));
+        Assert.Throws<InputShapeException>(() => captioner.Describe(new PixelImage(14, 14, 1, new byte[196])));
     }
 
     [Theory]
