@@ -6,6 +6,7 @@ using LangBridge.Runtime;
 using LangBridge.Training;
 using LangBridge.Training.Clippo;
 using LangBridge.Training.Lqae;
+using LangBridge.Training.Limber;
 using LangBridge.Training.Quantization;
 using LangBridge.Training.Recipes;
 using Spectre.Console;
@@ -129,6 +130,13 @@ internal static class BenchCommand
             int n = parse.GetValue(repeats);
             using var trained = RecipeModel.Load(parse.GetValue(recipeOption)!, dataRoot: parse.GetValue(dataRoot));
             var fileName = $"runtime-{trained.Recipe.Name}.json";
+            if (trained.Model is LimberKindModel limber)
+            {
+                var problems = new List<string>();
+                var captioning = BenchCaptioning.Run(limber, trained.Run.BundleDir, Math.Max(3, n / 10), problems);
+                AnsiConsole.MarkupLine($"Written: {Markup.Escape(Write(parse.GetValue(output), "captioning.json", captioning))}");
+                return Verdict([.. problems]);
+            }
             if (trained.Model is ClippoKindModel { Renderer: { } renderer } clippo)
             {
                 var problems = new List<string>();

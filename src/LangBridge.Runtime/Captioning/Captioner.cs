@@ -132,7 +132,7 @@ public sealed class Captioner : IDisposable
             var logits = Step(embeds, fresh, read, past);
             read += fresh;
             int next = sampler.Next(logits);
-            if (next == s.EndOfTextId) { ended = true; break; }
+            if (next == s.EndOfTextId && options.StopAtEndOfText) { ended = true; break; }
             ids.Add(next);
             if (onText is not null)
             {

@@ -26,6 +26,9 @@ public sealed record SamplingOptions
     /// <summary>Most new tokens generated (LiMBeR: 100).</summary>
     public int MaxTokens { get; init; } = 32;
 
+    /// <summary>Stop at the end-of-text token (default). Off, generation always runs to <see cref="MaxTokens"/> (benchmarks time a fixed length so).</summary>
+    public bool StopAtEndOfText { get; init; } = true;
+
     /// <summary>Fails naming the first impossible value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()

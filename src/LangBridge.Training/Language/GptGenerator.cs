@@ -13,7 +13,7 @@ public static class GptGenerator
     /// <summary>
     /// New tokens after each prefix of <paramref name="prefix"/> (B, P, D) input embeddings, one
     /// <see cref="TokenSampler"/> a row seeded <c>seed + row</c>; a row stops at <paramref name="endOfText"/>
-    /// (not included) or after <see cref="SamplingOptions.MaxTokens"/>.
+    /// (not included; unless <see cref="SamplingOptions.StopAtEndOfText"/> is off) or after <see cref="SamplingOptions.MaxTokens"/>.
     /// </summary>
     public static int[][] Generate(GptModel model, Tensor prefix, SamplingOptions options, int endOfText)
     {
@@ -35,7 +35,7 @@ public static class GptGenerator
                 int id = samplers[i].Next(last.AsSpan(i * v, v));
                 next[i] = id;
                 if (done[i]) continue;
-                if (id == endOfText) done[i] = true; else output[i].Add(id);
+                if (id == endOfText && options.StopAtEndOfText) done[i] = true; else output[i].Add(id);
             }
             if (done.All(d => d) || t == steps - 1) break;
             using var ids = tensor(next, dtype: ScalarType.Int64).view(b, 1);
