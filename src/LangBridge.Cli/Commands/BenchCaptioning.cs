@@ -20,8 +20,6 @@ internal static class BenchCaptioning
         using var captioner = Captioner.Open(bundleDir);
         using var lmGraph = BundleGraph.Open(captioner.Bundle, Captioner.LanguageModelRole);
         using var embedGraph = BundleGraph.Open(captioner.Bundle, Captioner.EmbeddingsRole);
-        using var encoderGraph = BundleGraph.Open(captioner.Bundle, Captioner.EncoderRole);
-        using var bridgeGraph = BundleGraph.Open(captioner.Bundle, Captioner.BridgeRole);
         var image = new PixelImage(model.Test.Width, model.Test.Height, 1, model.Test.Image(0).ToArray());
         var options = SamplingOptions.Greedy with { MaxTokens = NewTokens, StopAtEndOfText = false };
         var encoder = model.BundleEncoder ?? throw new InvalidOperationException("the bundle's encoder is not available");
@@ -59,7 +57,7 @@ internal static class BenchCaptioning
         // The runtime's graphs without the cache: the whole sequence from an empty past at every step.
         int[] RuntimeRecomputing()
         {
-            var prefix = RuntimePrefix(captioner, encoderGraph, bridgeGraph, embedGraph, image);
+            var prefix = captioner.Prefix(image);
             var sequence = new List<float>(prefix);
             var ids = new List<int>();
             var empty = Enumerable.Range(0, 2 * s.Layers).Select(i => GraphTensor.FromMemory($"past_key_values.{i / 2}.{(i % 2 == 0 ? "key" : "value")}", Memory<float>.Empty, 1, s.Heads, 0, s.HeadSize)).ToArray();
@@ -109,22 +107,5 @@ internal static class BenchCaptioning
             repeats,
             goals = new { cache_speedup_at_least = 4.0, runtime_vs_torchsharp_at_least = 2.0 },
         };
-    }
-
-    /// <summary>The runtime's prefix for an image: its soft tokens then the prompt's embeddings, (k + P) × D floats.</summary>
-    private static float[] RuntimePrefix(Captioner captioner, BundleGraph enc, BundleGraph bridge, BundleGraph embed, PixelImage image)
-    {
-        var spec = captioner.Image;
-        var pixels = new float[spec.ElementCount];
-        ImageNormalizer.Normalize(image, spec, pixels);
-        using var image0 = GraphTensor.FromMemory("image", pixels.AsMemory(), 1, spec.Channels, spec.Height, spec.Width);
-        using var features = enc.Run([image0]);
-        var f = features[0].ToArray<float>();
-        using var featureTensor = GraphTensor.FromMemory("features", f.AsMemory(), 1, f.Length);
-        using var soft = bridge.Run([featureTensor]);
-        var ids = captioner.Settings.PromptIds.ToArray();
-        using var idTensor = GraphTensor.FromMemory("input_ids", ids.AsMemory(), 1, ids.Length);
-        using var prompt = embed.Run([idTensor]);
-        return [.. soft[0].ToArray<float>(), .. prompt[0].ToArray<float>()];
     }
 }

@@ -90,8 +90,7 @@ public sealed class Captioner : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         options ??= SamplingOptions.Greedy;
         options.Validate();
-        if (image.Width != Image.Width || image.Height != Image.Height || image.Channels != Image.Channels)
-            throw new InputShapeException("image", $"{Image.Width}×{Image.Height} pixels (W×H), {Image.Channels} channel(s)", $"{image.Width}×{image.Height}, {image.Channels} channel(s)");
+        CheckImage(image);
         _gate.Enter();
         try
         {
@@ -103,9 +102,28 @@ public sealed class Captioner : IDisposable
         }
     }
 
-    private Caption Generate(PixelImage image, SamplingOptions options, Action<string>? onText, CancellationToken cancellation)
+    /// <summary>
+    /// What the LM reads first for <paramref name="image"/>: its soft tokens, then the prompt's embeddings,
+    /// (k + P) × D floats in order (the image encoder, the bridge and the token embeddings run once each).
+    /// </summary>
+    /// <exception cref="InputShapeException">The image's size or channel count differs from the bundle's.</exception>
+    public float[] Prefix(PixelImage image)
     {
-        var s = Settings;
+        ArgumentNullException.ThrowIfNull(image);
+        CheckImage(image);
+        _gate.Enter();
+        try
+        {
+            lock (_lock) return ReadPrefix(image);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    private float[] ReadPrefix(PixelImage image)
+    {
         var pixels = new float[Image.ElementCount];
         ImageNormalizer.Normalize(image, Image, pixels);
         float[] features;
@@ -116,8 +134,19 @@ public sealed class Captioner : IDisposable
         using (var input = GraphTensor.FromMemory("features", features.AsMemory(), 1, features.Length))
         using (var outs = _bridge.Run([input]))
             soft = outs[0].ToArray<float>();                                                       // (1, k, D)
-        var prompt = Embed(s.PromptIds);                                                           // (1, P, D)
-        var embeds = soft.Concat(prompt).ToArray();
+        return [.. soft, .. Embed(Settings.PromptIds)];                                            // (1, k + P, D)
+    }
+
+    private void CheckImage(PixelImage image)
+    {
+        if (image.Width != Image.Width || image.Height != Image.Height || image.Channels != Image.Channels)
+            throw new InputShapeException("image", $"{Image.Width}×{Image.Height} pixels (W×H), {Image.Channels} channel(s)", $"{image.Width}×{image.Height}, {image.Channels} channel(s)");
+    }
+
+    private Caption Generate(PixelImage image, SamplingOptions options, Action<string>? onText, CancellationToken cancellation)
+    {
+        var s = Settings;
+        var embeds = ReadPrefix(image);
         long length = s.SoftTokens + s.PromptIds.Length, read = 0;
         var past = Enumerable.Range(0, 2 * s.Layers).Select(_ => Array.Empty<float>()).ToArray();
         var sampler = new TokenSampler(options);

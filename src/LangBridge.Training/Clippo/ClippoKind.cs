@@ -31,7 +31,7 @@ public sealed class ClippoKind : IModelKind
         var renderer = new TextRenderer(font, new TextRenderOptions { Size = r.Canvas, Scale = r.Text.Scale });
         if (r.Text.Tower == TextTower.Glove)
         {
-            var glove = LanguageCodebook.Load(Path.IsPathRooted(r.Text.Codebook.Path) ? r.Text.Codebook.Path : Path.Combine(context.RepositoryRoot, r.Text.Codebook.Path));
+            var glove = LanguageCodebook.Load(context.Resolve(r.Text.Codebook.Path));
             return new ClippoKindModel(r, new ClippoModel(r, glove.Dimension), ClippoText.Glove(glove), renderer, new CaptionBuilder(classes));
         }
         return new ClippoKindModel(r, new ClippoModel(r), ClippoText.Pixels(renderer), renderer, new CaptionBuilder(classes));

@@ -181,9 +181,8 @@ public sealed class ClippoKindModel : KindModel
     /// <summary>The two-tower baseline's trained model, when its recipe has been trained; else null (reported).</summary>
     private static ClippoKindModel? TwoTower(KindContext context, string recipePath)
     {
-        var path = Path.IsPathRooted(recipePath) ? recipePath : Path.Combine(context.RepositoryRoot, recipePath);
-        var baseline = KindRegistry.Default.LoadRecipe(path);
-        var checkpoint = new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), baseline.Name).Checkpoint;
+        var baseline = KindRegistry.Default.LoadRecipe(context.Resolve(recipePath));
+        var checkpoint = context.Run(baseline.Name).Checkpoint;
         if (!File.Exists(checkpoint))
         {
             context.Report($"two-tower baseline {baseline.Name} is not trained yet ({checkpoint}): left out of the report");

@@ -17,4 +17,10 @@ public sealed record KindContext(string RepositoryRoot, DataLayout? Data = null,
         Data ?? throw new DataException($"{purpose} needs the data cache (run `langbridge data fetch`, or the Cake Data task)");
 
     public void Report(string line) => Log?.Invoke(line);
+
+    /// <summary>A path a recipe names (a codebook, a BERT folder, another recipe): as it is when rooted, else relative to the repository root.</summary>
+    public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(RepositoryRoot, path);
+
+    /// <summary>Where the model named <paramref name="name"/> trains and reports under this repository's <c>artifacts/</c> (its checkpoint, for a model built on another).</summary>
+    public RunLayout Run(string name) => new(Path.Combine(RepositoryRoot, "artifacts"), name);
 }

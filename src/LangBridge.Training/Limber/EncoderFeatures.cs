@@ -34,7 +34,7 @@ public static class EncoderFeatures
         {
             var source = Describe(recipe, encoder, context);
             if (source is null) continue;
-            var cache = Path.Combine(cacheDir, $"{encoder.ToString().ToLowerInvariant()}.safetensors");
+            var cache = Path.Combine(cacheDir, $"{encoder.Key()}.safetensors");
             if (TryRead(cache, source, train.Count, test.Count) is { } cached)
             {
                 sets.Add(cached with { Encoder = encoder });
@@ -59,8 +59,8 @@ public static class EncoderFeatures
     {
         string? Checkpoint(string recipePath)
         {
-            var r = KindRegistry.Default.LoadRecipe(Resolve(context, recipePath));
-            var path = new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), r.Name).Checkpoint;
+            var r = KindRegistry.Default.LoadRecipe(context.Resolve(recipePath));
+            var path = context.Run(r.Name).Checkpoint;
             if (File.Exists(path)) return "checkpoint " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)))[..16];
             context.Report($"{encoder}: {r.Name} is not trained yet ({path}): left out");
             return null;
@@ -74,8 +74,6 @@ public static class EncoderFeatures
             _ => throw new ArgumentOutOfRangeException(nameof(encoder)),
         };
     }
-
-    private static string Resolve(KindContext context, string path) => Path.IsPathRooted(path) ? path : Path.Combine(context.RepositoryRoot, path);
 
     private static EncoderFeatureSet? TryRead(string path, string source, int trainCount, int testCount)
     {
@@ -104,19 +102,19 @@ public static class EncoderFeatures
             case LimberEncoder.Random:
             case LimberEncoder.Lqae:
             {
-                var r = (LqaeRecipe)KindRegistry.Default.LoadRecipe(Resolve(context, recipe.EncoderRecipes.Lqae));
+                var r = (LqaeRecipe)KindRegistry.Default.LoadRecipe(context.Resolve(recipe.EncoderRecipes.Lqae));
                 manual_seed(recipe.Seed);
                 var model = (LqaeKindModel)new LqaeKind().Create(r, context);
-                if (encoder == LimberEncoder.Lqae) model.LoadWeights(new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), r.Name).Checkpoint);
+                if (encoder == LimberEncoder.Lqae) model.LoadWeights(context.Run(r.Name).Checkpoint);
                 model.Module.eval();
                 var pooled = nn.Sequential(("encoder", (nn.Module<Tensor, Tensor>)model.Model.Encoder), ("pool", new MeanPool()));   // (N, D): mean over the grid
                 return new PooledEncoder(pooled, r.Data.Mean, r.Data.Std, model);
             }
             case LimberEncoder.Clippo:
             {
-                var r = KindRegistry.Default.LoadRecipe(Resolve(context, recipe.EncoderRecipes.Clippo));
+                var r = KindRegistry.Default.LoadRecipe(context.Resolve(recipe.EncoderRecipes.Clippo));
                 var model = (ClippoKindModel)KindRegistry.Default.KindOf(r).Create(r, context);
-                model.LoadWeights(new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), r.Name).Checkpoint);
+                model.LoadWeights(context.Run(r.Name).Checkpoint);
                 return new PooledEncoder(model.Model.ImageEncoder, ClippoText.Mean, ClippoText.Std, model);                               // (N, E)
             }
             default:

@@ -45,7 +45,7 @@ public static class LimberBundle
         var captioner = JsonSerializer.SerializeToUtf8Bytes(new
         {
             prompt = r.Prompt, prompt_ids = model.Model.PromptIds, soft_tokens = r.Bridge.Tokens, end_of_text_id = model.Model.Tokenizer.EndOfTextId,
-            encoder = r.Bundle.Encoder.ToString().ToLowerInvariant(), context_length = c.ContextLength, layers = c.Layers, heads = c.Heads,
+            encoder = r.Bundle.Encoder.Key(), context_length = c.ContextLength, layers = c.Layers, heads = c.Heads,
             head_size = c.HeadSize, width = c.Width, vocab_size = c.VocabSize, vocab = VocabFile, merges = MergesFile,
             sampling = new { temperature = 0.7, top_p = 0.9, max_tokens = r.Evaluation.MaxTokens },
         }, new JsonSerializerOptions { WriteIndented = true });

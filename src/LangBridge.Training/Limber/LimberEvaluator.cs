@@ -73,14 +73,14 @@ public static class LimberEvaluator
             }
             generated[encoder] = captions.ToArray();
             var (cls, bright, size) = Correctness(model, captions);
-            blocks[encoder.ToString().ToLowerInvariant()] = new LimberEncoderMetrics
+            var block = blocks[encoder.Key()] = new LimberEncoderMetrics
             {
                 ClassAccuracy = cls, BrightnessAccuracy = bright, SizeAccuracy = size, AttributeAccuracy = (bright + size) / 2,
                 Bleu4 = CaptionScores.Bleu4(captions, references), CiderD = CaptionScores.CiderD(captions, references),
                 HeldOutCaptionPerplexity = Math.Exp(perplexity / test.Count), FeatureDimension = model.Model.Bridge(encoder).Features,
-                Source = model.InputHashes["encoder_" + encoder.ToString().ToLowerInvariant()],
+                Source = model.EncoderSource(encoder),
             };
-            log?.Invoke($"{encoder}: class {cls:F3}, attributes {(bright + size) / 2:F3}, BLEU-4 {blocks[encoder.ToString().ToLowerInvariant()].Bleu4:F3}, CIDEr-D {blocks[encoder.ToString().ToLowerInvariant()].CiderD:F3}");
+            log?.Invoke($"{encoder}: class {cls:F3}, attributes {(bright + size) / 2:F3}, BLEU-4 {block.Bleu4:F3}, CIDEr-D {block.CiderD:F3}");
         }
         double textOnly = 0;
         for (int start = 0; start < test.Count; start += Batch)
@@ -159,7 +159,7 @@ public static class LimberEvaluator
             var a = model.TestAttributes[i];
             var truth = $"#{i} {model.Captions.Classes[test.Labels[i]].Name} ({a.Brightness}, {a.Size})";
             var lines = new List<string> { truth };
-            lines.AddRange(generated.Select(g => $"{g.Key.ToString().ToLowerInvariant(),-9} {model.LimberRecipe.Prompt} {g.Value[i]}"));
+            lines.AddRange(generated.Select(g => $"{g.Key.Key(),-9} {model.LimberRecipe.Prompt} {g.Value[i]}"));
             text.AppendLine(string.Join("\n  ", lines));
             if (i < count) rows.Add(new CaptionSheetRow(test.Image(i).ToArray().Select(p => p / 255f).ToArray(), lines));
         }

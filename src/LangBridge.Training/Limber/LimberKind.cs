@@ -33,28 +33,27 @@ public sealed class LimberKind : IModelKind
         if (r.Data.TrainLimit > 0 && r.Data.TrainLimit < train.Count) train = train.Slice(0, r.Data.TrainLimit);
         var test = FashionMnist.Load(data, DataSplit.Test);
         test = test.Slice(0, Math.Min(r.Evaluation.TestLimit, test.Count));
-        var run = new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), r.Name);
+        var run = context.Run(r.Name);
         var features = EncoderFeatures.Load(r, context, train, test, Path.Combine(run.CheckpointDir, "features"));
         var classes = Captions.ClassWords.FromWordNet(WordNet.Load(data.WordNetDir), Captions.ClassWords.FashionMnistSynsets);
         return new LimberKindModel(r, lm, tokenizer, lmSource, features, train, test, new Captions.CaptionBuilder(classes, Captions.CaptionTemplates.Continuations))
         {
             LmReport = lmReport,
-            BundleEncoder = features.Any(f => f.Encoder == r.Bundle.Encoder) ? EncoderFeatures.Pooled(r, r.Bundle.Encoder, context) : null,
+            BundleEncoderFactory = () => features.Any(f => f.Encoder == r.Bundle.Encoder) ? EncoderFeatures.Pooled(r, r.Bundle.Encoder, context) : null,
         };
     }
 
     /// <summary>The frozen LM: the trained checkpoint of the <c>gpt</c> recipe, or a GPT-2 folder; with what it came from and where its own report is (a recipe's).</summary>
     public static (GptModel Model, BytePairTokenizer Tokenizer, string Source, string? Report) LoadLanguageModel(LimberRecipe recipe, KindContext context)
     {
-        string Resolve(string p) => Path.IsPathRooted(p) ? p : Path.Combine(context.RepositoryRoot, p);
         if (recipe.Lm.Folder is { } folder)
         {
-            var hf = HuggingFaceGpt2.Load(Resolve(folder));
-            return (hf.Model, hf.Tokenizer, "folder " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(Resolve(folder), HuggingFaceGpt2.WeightsFile))))[..16], null);
+            var hf = HuggingFaceGpt2.Load(context.Resolve(folder));
+            return (hf.Model, hf.Tokenizer, "folder " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(context.Resolve(folder), HuggingFaceGpt2.WeightsFile))))[..16], null);
         }
-        var lmRecipe = KindRegistry.Default.LoadRecipe(Resolve(recipe.Lm.Recipe!));
+        var lmRecipe = KindRegistry.Default.LoadRecipe(context.Resolve(recipe.Lm.Recipe!));
         if (lmRecipe is not GptRecipe) throw new RecipeException("(recipe)", "lm.recipe", $"'{recipe.Lm.Recipe}' is a {lmRecipe.Kind} recipe, not a gpt one");
-        var run = new RunLayout(Path.Combine(context.RepositoryRoot, "artifacts"), lmRecipe.Name);
+        var run = context.Run(lmRecipe.Name);
         var checkpoint = run.Checkpoint;
         if (!File.Exists(checkpoint))
             throw new TrainingException($"the language model {lmRecipe.Name} is not trained yet ({checkpoint}): run `langbridge train --recipe {recipe.Lm.Recipe}` first");

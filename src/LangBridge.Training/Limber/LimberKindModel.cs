@@ -33,7 +33,7 @@ public sealed class LimberKindModel : KindModel
             Model.Bridge(encoder).Standardise(trainFeatures);
         }
         inputHashes = new Dictionary<string, string> { ["lm"] = lmSource };
-        foreach (var set in features) inputHashes["encoder_" + set.Encoder.ToString().ToLowerInvariant()] = set.Source;
+        foreach (var set in features) inputHashes["encoder_" + set.Encoder.Key()] = set.Source;
     }
 
     public override IModelRecipe Recipe => recipe;
@@ -66,8 +66,19 @@ public sealed class LimberKindModel : KindModel
         return new LimberTrainingTask(this);
     }
 
-    /// <summary>The encoder the bundle serves (<see cref="LimberBundleSection.Encoder"/>) as one module, or null when it is not available.</summary>
-    public EncoderFeatures.PooledEncoder? BundleEncoder { get; init; }
+    /// <summary>Where an encoder's features came from (a checkpoint's hash, a seed), as the checkpoint identity records it.</summary>
+    public string EncoderSource(LimberEncoder encoder) => inputHashes["encoder_" + encoder.Key()];
+
+    private Lazy<EncoderFeatures.PooledEncoder?> bundleEncoder = new((EncoderFeatures.PooledEncoder?)null);
+
+    /// <summary>
+    /// Builds the encoder the bundle serves (<see cref="LimberBundleSection.Encoder"/>) as one module; null when it is not
+    /// available. Called the first time a bundle is defined, verified or benchmarked, not when the model is only trained or evaluated.
+    /// </summary>
+    public Func<EncoderFeatures.PooledEncoder?> BundleEncoderFactory { init => bundleEncoder = new(value); }
+
+    /// <summary>The encoder the bundle serves as one module, or null when it is not available.</summary>
+    public EncoderFeatures.PooledEncoder? BundleEncoder => bundleEncoder.Value;
 
     private EncoderFeatures.PooledEncoder RequireBundleEncoder() =>
         BundleEncoder ?? throw new TrainingException($"the bundle's encoder {recipe.Bundle.Encoder} is not available (is its recipe trained?)");
@@ -78,7 +89,7 @@ public sealed class LimberKindModel : KindModel
 
     public override void Dispose()
     {
-        BundleEncoder?.Dispose();
+        if (bundleEncoder.IsValueCreated) bundleEncoder.Value?.Dispose();
         base.Dispose();
     }
 

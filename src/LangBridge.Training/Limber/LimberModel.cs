@@ -30,7 +30,7 @@ public sealed class LimberModel : nn.Module
         Tokenizer = tokenizer;
         PromptIds = tokenizer.Encode(prompt).Select(i => (long)i).ToArray();
         bridges = new ModuleDict<LimberBridge>();
-        foreach (var (encoder, size) in featureSizes.OrderBy(p => p.Key)) bridges.Add(Key(encoder), new LimberBridge(size, tokens, frozenLm.Config.Width));
+        foreach (var (encoder, size) in featureSizes.OrderBy(p => p.Key)) bridges.Add(encoder.Key(), new LimberBridge(size, tokens, frozenLm.Config.Width));
         token_dropout = nn.Dropout(dropout);
         RegisterComponents();
     }
@@ -38,11 +38,9 @@ public sealed class LimberModel : nn.Module
     public GptModel Lm => lm;
     public BytePairTokenizer Tokenizer { get; }
     public long[] PromptIds { get; }
-    public IEnumerable<LimberEncoder> Encoders => Enum.GetValues<LimberEncoder>().Where(e => bridges.ContainsKey(Key(e)));
+    public IEnumerable<LimberEncoder> Encoders => Enum.GetValues<LimberEncoder>().Where(e => bridges.ContainsKey(e.Key()));
 
-    public LimberBridge Bridge(LimberEncoder encoder) => bridges[Key(encoder)];
-
-    private static string Key(LimberEncoder encoder) => encoder.ToString().ToLowerInvariant();
+    public LimberBridge Bridge(LimberEncoder encoder) => bridges[encoder.Key()];
 
     /// <summary>The LM's input for features (B, F) of <paramref name="encoder"/>: soft tokens then the prompt's embeddings (B, k + P, D).</summary>
     public Tensor Prefix(LimberEncoder encoder, Tensor features)

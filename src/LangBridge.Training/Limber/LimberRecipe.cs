@@ -18,6 +18,12 @@ public enum LimberEncoder
     Clippo,
 }
 
+/// <summary>How an encoder is named in reports, caches, loss terms and bundles: its recipe spelling.</summary>
+public static class LimberEncoderNames
+{
+    public static string Key(this LimberEncoder encoder) => encoder.ToString().ToLowerInvariant();
+}
+
 /// <summary>
 /// LiMBeR (kind <c>limber</c>): for each frozen image encoder, one linear map from its pooled feature to
 /// <see cref="LimberBridgeSection.Tokens"/> soft tokens in a frozen causal LM's input space, trained with the LM's

@@ -40,7 +40,7 @@ internal sealed class LimberTrainingTask : ITrainingTask
         foreach (var (encoder, all) in features)
         {
             var loss = model.Model.CaptionLoss(model.Model.Prefix(encoder, all.index_select(0, indices)), targets).mean();
-            terms["loss_" + encoder.ToString().ToLowerInvariant()] = loss.detach();
+            terms["loss_" + encoder.Key()] = loss.detach();
             total = total is null ? loss : total + loss;
         }
         terms["loss"] = total!;

@@ -36,7 +36,7 @@ public static class LqaeBertSource
         }
         else
         {
-            var folder = Path.IsPathRooted(b.Model) ? b.Model : Path.Combine(context.RepositoryRoot, b.Model);
+            var folder = context.Resolve(b.Model);
             if (!Directory.Exists(folder))
                 throw new RecipeException("(recipe)", "bert.model", $"'{b.Model}' is neither '{BertSection.MiniLm}' nor a folder ({folder} does not exist)");
             encoder = HuggingFaceBert.Load(folder).Encoder;

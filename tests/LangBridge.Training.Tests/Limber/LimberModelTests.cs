@@ -90,7 +90,7 @@ public sealed class LimberModelTests : IDisposable
         module.eval();
         return new LimberKindModel(recipe, lm, tokenizer, "test lm", Features(train, test, trainA, testA), train, test, captions)
         {
-            BundleEncoder = withBundleEncoder ? new EncoderFeatures.PooledEncoder(module, 0.5f, 0.5f, module) : null,
+            BundleEncoderFactory = () => withBundleEncoder ? new EncoderFeatures.PooledEncoder(module, 0.5f, 0.5f, module) : null,
         };
     }
 
