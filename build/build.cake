@@ -14,8 +14,9 @@ using System.Xml.Linq;
 var target = Argument("target", "Default");
 var configuration = Argument("configuration", "Release");
 // The models the default pipeline builds, in order; each step runs for every one of them. The two-tower
-// baseline comes before CLIPPO so that CLIPPO's evaluation reports both.
-var DefaultRecipes = new[] { "models/lqae-fashion.json", "models/lqae-bert.json", "models/clippo-fashion-twotower.json", "models/clippo-fashion.json" };
+// baseline comes before CLIPPO so that CLIPPO's evaluation reports both; limber-fashion comes after the LM
+// and the LQAE and CLIPPO encoders it captions with (lm-wordnet itself has no bundle: Export/Verify skip it).
+var DefaultRecipes = new[] { "models/lqae-fashion.json", "models/lqae-bert.json", "models/clippo-fashion-twotower.json", "models/clippo-fashion.json", "models/lm-wordnet.json", "models/limber-fashion.json" };
 var recipes = HasArgument("recipe") ? new[] { Argument<string>("recipe") } : DefaultRecipes;
 var vocabSize = Argument("vocab-size", 32768);
 var force = HasArgument("force");

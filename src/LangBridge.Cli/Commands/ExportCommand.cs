@@ -36,6 +36,7 @@ internal static class ExportCommand
             if (level < OnnxOpset.Min || level > OnnxOpset.Max)
                 throw new UsageException($"--opset {level} is outside {OnnxOpset.Min}–{OnnxOpset.Max}");
             using var trained = RecipeModel.Load(parse.GetValue(recipeOption)!, parse.GetValue(checkpoint), parse.GetValue(vocabulary));
+            if (NothingToDo(trained)) return 0;
             var folder = parse.GetValue(output) ?? trained.Run.BundleDir;
             var export = BundleExporter.Export(trained.Model, folder, level, Producer);
             var table = new Table().AddColumn("file").AddColumn(new TableColumn("bytes").RightAligned()).AddColumn("sha256");
@@ -45,6 +46,14 @@ internal static class ExportCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>True (and said) when the model ships inside other bundles and has none of its own to export or verify.</summary>
+    internal static bool NothingToDo(RecipeModel trained)
+    {
+        if (trained.Model.NoBundleReason is not { } reason) return false;
+        AnsiConsole.MarkupLine($"{Markup.Escape(trained.Recipe.Name)}: nothing to do; {Markup.Escape(reason)}.");
+        return true;
     }
 
     internal static string Producer => $"langbridge {typeof(ExportCommand).Assembly.GetName().Version?.ToString(3)}";

@@ -24,6 +24,7 @@ internal static class VerifyCommand
         {
             if (parse.GetValue(images) < 1) throw new UsageException($"--images must be at least 1, got {parse.GetValue(images)}");
             using var trained = RecipeModel.Load(parse.GetValue(recipeOption)!, dataRoot: parse.GetValue(dataRoot));
+            if (ExportCommand.NothingToDo(trained)) return 0;
             var bundle = trained.Run.BundleDir;
             if (!File.Exists(Path.Combine(bundle, LangBridge.Runtime.ManifestJson.FileName)))
                 throw new CheckFailedException($"no bundle at {bundle}: run `langbridge export` first");

@@ -35,6 +35,12 @@ public abstract class KindModel : IDisposable
     /// <summary>The bundle's graphs (each a module with declared inputs and outputs), assets and manifest sections.</summary>
     public abstract BundleDefinition DefineBundle();
 
+    /// <summary>
+    /// Why this model has no bundle of its own (it ships inside another kind's bundle), or null when it has one;
+    /// export and verify then report this and do nothing.
+    /// </summary>
+    public virtual string? NoBundleReason => null;
+
     /// <summary>Parity cases for every graph of <see cref="DefineBundle"/> and the end-to-end checks, on up to <paramref name="examples"/> held-out examples.</summary>
     public abstract VerificationPlan PlanVerification(KindContext context, int examples);
 

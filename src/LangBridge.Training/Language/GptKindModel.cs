@@ -52,11 +52,11 @@ public sealed class GptKindModel : KindModel
         return tensor(ids, dtype: ScalarType.Int64).view(indices.Count, w);
     }
 
-    public override BundleDefinition DefineBundle() =>
-        throw new TrainingException("kind gpt has no bundle of its own: the LM is to be exported inside a LiMBeR captioning bundle, which is not built yet");
+    public override string NoBundleReason => "a gpt LM has no bundle of its own: it is exported and verified inside the captioning bundles of the limber recipes built on it";
 
-    public override VerificationPlan PlanVerification(KindContext context, int examples) =>
-        throw new TrainingException("kind gpt has no bundle of its own to verify (the LiMBeR captioning bundle is not built yet)");
+    public override BundleDefinition DefineBundle() => throw new TrainingException(NoBundleReason);
+
+    public override VerificationPlan PlanVerification(KindContext context, int examples) => throw new TrainingException(NoBundleReason);
 
     public override EvaluationReport Evaluate(KindContext context, string reportDir, TrainingResult? training)
     {

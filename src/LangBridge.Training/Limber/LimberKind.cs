@@ -3,6 +3,7 @@ using LangBridge.Data;
 using LangBridge.Pretrained.Import;
 using LangBridge.Pretrained.Models;
 using LangBridge.Runtime;
+using LangBridge.Training.Captions;
 using LangBridge.Training.Kinds;
 using LangBridge.Training.Language;
 using LangBridge.Training.Pipeline;
@@ -27,20 +28,35 @@ public sealed class LimberKind : IModelKind
     public KindModel Create(IModelRecipe recipe, KindContext context)
     {
         var r = (LimberRecipe)recipe;
-        var data = context.RequireData("a LiMBeR model (its images and class words)");
         var (lm, tokenizer, lmSource, lmReport) = LoadLanguageModel(r, context);
-        var train = FashionMnist.Load(data, DataSplit.Train);
+        var (train, test, classes) = LoadImages(r, context);
         if (r.Data.TrainLimit > 0 && r.Data.TrainLimit < train.Count) train = train.Slice(0, r.Data.TrainLimit);
-        var test = FashionMnist.Load(data, DataSplit.Test);
         test = test.Slice(0, Math.Min(r.Evaluation.TestLimit, test.Count));
         var run = context.Run(r.Name);
         var features = EncoderFeatures.Load(r, context, train, test, Path.Combine(run.CheckpointDir, "features"));
-        var classes = Captions.ClassWords.FromWordNet(WordNet.Load(data.WordNetDir), Captions.ClassWords.FashionMnistSynsets);
-        return new LimberKindModel(r, lm, tokenizer, lmSource, features, train, test, new Captions.CaptionBuilder(classes, Captions.CaptionTemplates.Continuations))
+        return new LimberKindModel(r, lm, tokenizer, lmSource, features, train, test, new CaptionBuilder(classes, CaptionTemplates.Continuations))
         {
             LmReport = lmReport,
             BundleEncoderFactory = () => features.Any(f => f.Encoder == r.Bundle.Encoder) ? EncoderFeatures.Pooled(r, r.Bundle.Encoder, context) : null,
         };
+    }
+
+    /// <summary>The training and test images and their class words: Fashion-MNIST with WordNet's, or an image folder's with its folder names.</summary>
+    private static (ImageDataset Train, ImageDataset Test, IReadOnlyList<ClassWords> Classes) LoadImages(LimberRecipe recipe, KindContext context)
+    {
+        if (recipe.Data.IsFashionMnist)
+        {
+            var data = context.RequireData("a LiMBeR model on Fashion-MNIST (its images and class words)");
+            return (FashionMnist.Load(data, DataSplit.Train), FashionMnist.Load(data, DataSplit.Test),
+                ClassWords.FromWordNet(WordNet.Load(data.WordNetDir), ClassWords.FashionMnistSynsets));
+        }
+        var root = context.Resolve(recipe.Data.Dataset);
+        var options = new ImageFolderOptions { Width = recipe.Data.ImageSize ?? 28, Height = recipe.Data.ImageSize ?? 28, Channels = 1 };
+        var train = ImageFolder.Load(Path.Combine(root, "train"), options);
+        var test = ImageFolder.Load(Path.Combine(root, "test"), options);
+        if (!train.ClassNames.SequenceEqual(test.ClassNames))
+            throw new DataException($"{root}: train/ and test/ must hold the same class folders ({string.Join(", ", train.ClassNames)} vs {string.Join(", ", test.ClassNames)})");
+        return (train, test, train.ClassNames.Select(name => new ClassWords(name, [], [], "")).ToArray());
     }
 
     /// <summary>The frozen LM: the trained checkpoint of the <c>gpt</c> recipe, or a GPT-2 folder; with what it came from and where its own report is (a recipe's).</summary>
@@ -51,12 +67,12 @@ public sealed class LimberKind : IModelKind
             var hf = HuggingFaceGpt2.Load(context.Resolve(folder));
             return (hf.Model, hf.Tokenizer, "folder " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(context.Resolve(folder), HuggingFaceGpt2.WeightsFile))))[..16], null);
         }
-        var lmRecipe = KindRegistry.Default.LoadRecipe(context.Resolve(recipe.Lm.Recipe!));
-        if (lmRecipe is not GptRecipe) throw new RecipeException("(recipe)", "lm.recipe", $"'{recipe.Lm.Recipe}' is a {lmRecipe.Kind} recipe, not a gpt one");
+        var lmRecipe = KindRegistry.Default.LoadRecipe(context.Resolve(recipe.Lm.RecipeOrDefault));
+        if (lmRecipe is not GptRecipe) throw new RecipeException("(recipe)", "lm.recipe", $"'{recipe.Lm.RecipeOrDefault}' is a {lmRecipe.Kind} recipe, not a gpt one");
         var run = context.Run(lmRecipe.Name);
         var checkpoint = run.Checkpoint;
         if (!File.Exists(checkpoint))
-            throw new TrainingException($"the language model {lmRecipe.Name} is not trained yet ({checkpoint}): run `langbridge train --recipe {recipe.Lm.Recipe}` first");
+            throw new TrainingException($"the language model {lmRecipe.Name} is not trained yet ({checkpoint}): run `langbridge train --recipe {recipe.Lm.RecipeOrDefault}` first");
         var model = (GptKindModel)KindRegistry.Default.KindOf(lmRecipe).Create(lmRecipe, context);
         model.LoadWeights(checkpoint);
         return (model.Model.Frozen(), model.Tokenizer, "checkpoint " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(checkpoint)))[..16],

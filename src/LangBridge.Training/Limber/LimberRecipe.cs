@@ -74,9 +74,11 @@ public sealed record LimberRecipe : IModelRecipe
         }
         Require(Kind == LimberKind.KindName, "kind", $"expected '{LimberKind.KindName}', got '{Kind}'");
         Require(RecipeJson.IsValidName(Name), "name", "use letters, digits, '-' or '_' (it names folders)");
-        Require(Data.Dataset == "fashion-mnist", "data.dataset", "only 'fashion-mnist' has captions (class words from WordNet)");
+        Require(!string.IsNullOrWhiteSpace(Data.Dataset), "data.dataset", "name 'fashion-mnist' or an image folder with train/ and test/");
+        Require(Data.ImageSize is null or (>= 4 and <= 512), "data.imageSize", "must be in 4..512");
+        Require(Data.ImageSize is null || !Data.IsFashionMnist, "data.imageSize", "applies to image folders only (Fashion-MNIST's images are 28 pixels)");
         Require(Data.TrainLimit >= 0, "data.trainLimit", "must be >= 0 (0: all)");
-        Require((Lm.Recipe is null) != (Lm.Folder is null), "lm", "name exactly one of 'recipe' (a gpt recipe the pipeline pretrains) or 'folder' (a GPT-2 folder)");
+        Require(Lm.Recipe is null || Lm.Folder is null, "lm", "name one of 'recipe' (a gpt recipe the pipeline pretrains) or 'folder' (a GPT-2 folder), not both");
         Require(Encoders.Count > 0 && Encoders.Distinct().Count() == Encoders.Count, "encoders", "list each encoder once, at least one");
         Require(Bridge.Tokens is >= 1 and <= 16, "bridge.tokens", "must be in 1..16");
         Require(Encoders.Contains(Bundle.Encoder), "bundle.encoder", $"must be one of the recipe's encoders ({string.Join(", ", Encoders)})");
@@ -92,17 +94,35 @@ public sealed record LimberRecipe : IModelRecipe
 
 public sealed record LimberDataSection
 {
-    public string Dataset { get; init; } = "fashion-mnist";
+    /// <summary>
+    /// <c>fashion-mnist</c> (class words from WordNet), or a folder holding <c>train/</c> and <c>test/</c> with one
+    /// sub-folder of grey images per class, the folder names being the class words (no synonyms).
+    /// </summary>
+    public string Dataset { get; init; } = FashionMnistName;
+    /// <summary>Side an image folder's images are resized to (default 28, Fashion-MNIST's); unset, it stays out of the recipe's hash.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ImageSize { get; init; }
     /// <summary>Training images the bridges learn from (0: all 60,000); their features are computed once and cached.</summary>
     public int TrainLimit { get; init; } = 6000;
+
+    public const string FashionMnistName = "fashion-mnist";
+
+    [JsonIgnore]
+    public bool IsFashionMnist => string.Equals(Dataset, FashionMnistName, StringComparison.OrdinalIgnoreCase);
 }
 
 public sealed record LimberLanguageModelSection
 {
-    /// <summary>A <c>gpt</c> recipe whose trained checkpoint is the frozen LM (default: the pipeline's WordNet LM).</summary>
-    public string? Recipe { get; init; } = "models/lm-wordnet.json";
+    /// <summary>A <c>gpt</c> recipe whose trained checkpoint is the frozen LM (neither this nor a folder: the pipeline's WordNet LM).</summary>
+    public string? Recipe { get; init; }
     /// <summary>Or a Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt).</summary>
     public string? Folder { get; init; }
+
+    public const string DefaultRecipe = "models/lm-wordnet.json";
+
+    /// <summary>The <c>gpt</c> recipe to use when no folder is named.</summary>
+    [JsonIgnore]
+    public string RecipeOrDefault => Recipe ?? DefaultRecipe;
 }
 
 public sealed record LimberEncoderRecipes

@@ -173,7 +173,8 @@ public sealed class LimberModelTests : IDisposable
     }
 
     [Theory]
-    [InlineData("\"lm\": { \"recipe\": null }", "lm")]
+    [InlineData("\"data\": { \"dataset\": \"\" }", "data.dataset")]
+    [InlineData("\"data\": { \"imageSize\": 32 }", "data.imageSize")]
     [InlineData("\"lm\": { \"recipe\": \"a.json\", \"folder\": \"b\" }", "lm")]
     [InlineData("\"encoders\": [\"lqae\", \"lqae\"]", "encoders")]
     [InlineData("\"encoders\": [\"beit\"]", "encoders")]
