@@ -15,8 +15,9 @@ var target = Argument("target", "Default");
 var configuration = Argument("configuration", "Release");
 // The models the default pipeline builds, in order; each step runs for every one of them. The two-tower
 // baseline comes before CLIPPO so that CLIPPO's evaluation reports both; limber-fashion comes after the LM
-// and the LQAE and CLIPPO encoders it captions with (lm-wordnet itself has no bundle: Export/Verify skip it).
-var DefaultRecipes = new[] { "models/lqae-fashion.json", "models/lqae-bert.json", "models/clippo-fashion-twotower.json", "models/clippo-fashion.json", "models/lm-wordnet.json", "models/limber-fashion.json" };
+// and the LQAE and CLIPPO encoders it captions with (lm-wordnet itself has no bundle: Export/Verify skip it),
+// vlap-fashion after limber-fashion, whose setting, features and trained bridges it shares and compares with.
+var DefaultRecipes = new[] { "models/lqae-fashion.json", "models/lqae-bert.json", "models/clippo-fashion-twotower.json", "models/clippo-fashion.json", "models/lm-wordnet.json", "models/limber-fashion.json", "models/vlap-fashion.json" };
 var recipes = HasArgument("recipe") ? new[] { Argument<string>("recipe") } : DefaultRecipes;
 var vocabSize = Argument("vocab-size", 32768);
 var force = HasArgument("force");

@@ -28,6 +28,7 @@ root.Subcommands.Add(EmbedTextCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(ClassifyCommand.Create());
 root.Subcommands.Add(CaptionCommand.Create());
+root.Subcommands.Add(WordsCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(PretrainedCommand.Create());
 var parse = root.Parse(args);

@@ -7,6 +7,7 @@ using LangBridge.Training;
 using LangBridge.Training.Clippo;
 using LangBridge.Training.Lqae;
 using LangBridge.Training.Limber;
+using LangBridge.Training.Vlap;
 using LangBridge.Training.Quantization;
 using LangBridge.Training.Recipes;
 using Spectre.Console;
@@ -130,6 +131,13 @@ internal static class BenchCommand
             int n = parse.GetValue(repeats);
             using var trained = RecipeModel.Load(parse.GetValue(recipeOption)!, dataRoot: parse.GetValue(dataRoot));
             var fileName = $"runtime-{trained.Recipe.Name}.json";
+            if (trained.Model is VlapKindModel vlap)
+            {
+                var problems = new List<string>();
+                var result = BenchVlap.Run(vlap, trained.Run.BundleDir, n, problems);
+                AnsiConsole.MarkupLine($"Written: {Markup.Escape(Write(parse.GetValue(output), "vlap.json", result))}");
+                return Verdict([.. problems]);
+            }
             if (trained.Model is LimberKindModel limber)
             {
                 var problems = new List<string>();

@@ -56,6 +56,24 @@ public sealed class GptModel : nn.Module, IOnnxExportable, IParityForward
     /// </summary>
     public (Tensor Logits, KeyValueCache Present) Step(Tensor embeddings, KeyValueCache? past, Tensor? attentionMask = null)
     {
+        var (hidden, present) = Forward(embeddings, past, attentionMask);
+        using var table = wte.weight!.t();
+        using (hidden) return (hidden.matmul(table), present);                                // (B, S, V)
+    }
+
+    /// <summary>
+    /// The last hidden states (B, S, D), after the final norm, of embeddings (B, S, D) read from position 0: the
+    /// vectors the tied token table scores into logits, e.g. to encode a text.
+    /// </summary>
+    public Tensor Hidden(Tensor embeddings)
+    {
+        var (hidden, present) = Forward(embeddings, null, null);
+        present.Dispose();
+        return hidden;
+    }
+
+    private (Tensor Hidden, KeyValueCache Present) Forward(Tensor embeddings, KeyValueCache? past, Tensor? attentionMask)
+    {
         using var scope = NewDisposeScope();
         long s = embeddings.shape[1], p = past?.Length ?? 0, total = p + s;
         if (total > Config.ContextLength)
@@ -74,8 +92,7 @@ public sealed class GptModel : nn.Module, IOnnxExportable, IParityForward
             x = y;
             present.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
         }
-        var logits = ln_f.call(x).matmul(wte.weight!.t());                                  // (B, S, V)
-        return (logits.MoveToOuterDisposeScope(), new KeyValueCache(present));
+        return (ln_f.call(x).MoveToOuterDisposeScope(), new KeyValueCache(present));         // (B, S, D)
     }
 
     /// <summary>0 where query i (position P+i) may see key j (j ≤ P+i), <see cref="GptBlock.MaskValue"/> elsewhere: (1, 1, S, P+S).</summary>

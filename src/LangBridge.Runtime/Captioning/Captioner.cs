@@ -57,11 +57,19 @@ public sealed class Captioner : IDisposable
         ArgumentNullException.ThrowIfNull(bundle);
         options ??= RuntimeOptions.Default;
         options.Validate();
-        if (bundle.Manifest.Kind != BundleKinds.Limber)
+        if (!BundleKinds.Captioning.Contains(bundle.Manifest.Kind))
         {
             throw new BundleFormatException(ManifestJson.FileName,
-                $"Bundle '{bundle.Manifest.Name}' is of kind \"{bundle.Manifest.Kind}\"; Captioner serves [{BundleKinds.Limber}]. Use the API for that kind.");
+                $"Bundle '{bundle.Manifest.Name}' is of kind \"{bundle.Manifest.Kind}\"; Captioner serves [{string.Join(", ", BundleKinds.Captioning)}]. Use the API for that kind.");
         }
+        var (settings, tokenizer) = ReadSettings(bundle);
+        var graphs = BundleGraph.OpenAll(bundle, [EncoderRole, BridgeRole, EmbeddingsRole, LanguageModelRole], options);
+        return new Captioner(bundle, settings, tokenizer, graphs);
+    }
+
+    /// <summary>A captioning bundle's <c>captioner.json</c> and the tokenizer of the BPE files it names, checked against each other.</summary>
+    internal static (CaptionerSettings Settings, BytePairTokenizer Tokenizer) ReadSettings(ModelBundle bundle)
+    {
         var file = bundle.GetAsset(SettingsAsset).File;
         var settings = CaptionerSettings.Parse(bundle.ReadVerifiedBytes(file), file);
         BytePairVocabulary vocabulary;
@@ -75,8 +83,7 @@ public sealed class Captioner : IDisposable
         }
         if (vocabulary.Count != settings.VocabSize || vocabulary.EndOfTextId != settings.EndOfTextId)
             throw new BundleFormatException(file, $"'{file}' says {settings.VocabSize} tokens with end of text {settings.EndOfTextId}; the vocabulary has {vocabulary.Count} and {vocabulary.EndOfTextId}.");
-        var graphs = BundleGraph.OpenAll(bundle, [EncoderRole, BridgeRole, EmbeddingsRole, LanguageModelRole], options);
-        return new Captioner(bundle, settings, new BytePairTokenizer(vocabulary), graphs);
+        return (settings, new BytePairTokenizer(vocabulary));
     }
 
     /// <summary>

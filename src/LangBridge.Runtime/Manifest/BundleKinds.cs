@@ -18,6 +18,12 @@ public static class BundleKinds
     /// <summary>A LiMBeR captioning bundle: image encoder, bridge, token embeddings, the LM's decoding graph and its BPE files (<see cref="Captioner"/>).</summary>
     public const string Limber = "limber";
 
+    /// <summary>A VLAP bundle: a LiMBeR captioning bundle (<see cref="Captioner"/>) plus the <c>words</c> graph, soft tokens → word scores (<see cref="ImageToWords"/>).</summary>
+    public const string Vlap = "vlap";
+
+    /// <summary>The kinds <see cref="Captioner"/> serves.</summary>
+    public static IReadOnlyList<string> Captioning { get; } = [Limber, Vlap];
+
     /// <summary>Checks a manifest against the rules of its kind, if the runtime knows the kind.</summary>
     internal static void Check(BundleManifest m)
     {

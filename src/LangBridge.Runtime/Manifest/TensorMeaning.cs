@@ -55,11 +55,14 @@ public static partial class TensorMeaning
     /// <summary>Text drawn as an image (CLIPPO's text encoder input, <c>[batch, 1, S, S]</c>, normalised like images).</summary>
     public const string RenderedText = "rendered_text";
 
+    /// <summary>Cosine scores of a mapped image against every word of a vocabulary, <c>[batch, vocab]</c> (VLAP's <c>words</c> graph).</summary>
+    public const string WordScores = "word_scores";
+
     /// <summary>The meanings LangBridge's model kinds use (the set stays open: see <see cref="IsValid"/>).</summary>
     public static IReadOnlyList<string> Known { get; } =
     [
         Image, Latents, TokenIds, Codes, Embeddings, Logits, HiddenStates, InputIds, AttentionMask,
-        TokenTypeIds, InputsEmbeds, PastKeyValues, PresentKeyValues, Features, RenderedText,
+        TokenTypeIds, InputsEmbeds, PastKeyValues, PresentKeyValues, Features, RenderedText, WordScores,
     ];
 
     /// <summary>Whether <paramref name="meaning"/> is a lower-case identifier (<c>[a-z][a-z0-9_]*</c>).</summary>

@@ -16,7 +16,7 @@ public sealed class KindRegistry
     private KindRegistry(IReadOnlyDictionary<string, IModelKind> kinds) => this.kinds = kinds;
 
     /// <summary>The built-in kinds.</summary>
-    public static KindRegistry Default { get; } = new KindRegistry(new Dictionary<string, IModelKind>(StringComparer.Ordinal)).With(new LqaeKind()).With(new ClippoKind()).With(new Language.GptKind()).With(new Limber.LimberKind());
+    public static KindRegistry Default { get; } = new KindRegistry(new Dictionary<string, IModelKind>(StringComparer.Ordinal)).With(new LqaeKind()).With(new ClippoKind()).With(new Language.GptKind()).With(new Limber.LimberKind()).With(new Vlap.VlapKind());
 
     /// <summary>The registered kinds, by name.</summary>
     public IEnumerable<IModelKind> Kinds => kinds.Values.OrderBy(k => k.Name, StringComparer.Ordinal);

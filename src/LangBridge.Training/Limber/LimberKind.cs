@@ -28,16 +28,23 @@ public sealed class LimberKind : IModelKind
     public KindModel Create(IModelRecipe recipe, KindContext context)
     {
         var r = (LimberRecipe)recipe;
-        var (lm, tokenizer, lmSource, lmReport) = LoadLanguageModel(r, context);
-        var (train, test, classes) = LoadImages(r, context);
-        if (r.Data.TrainLimit > 0 && r.Data.TrainLimit < train.Count) train = train.Slice(0, r.Data.TrainLimit);
-        test = test.Slice(0, Math.Min(r.Evaluation.TestLimit, test.Count));
-        var run = context.Run(r.Name);
-        var features = EncoderFeatures.Load(r, context, train, test, Path.Combine(run.CheckpointDir, "features"));
-        return new LimberKindModel(r, lm, tokenizer, lmSource, features, train, test, new CaptionBuilder(classes, CaptionTemplates.Continuations))
+        return Build(r, LoadLanguageModel(r, context), context, Path.Combine(context.Run(r.Name).CheckpointDir, "features"));
+    }
+
+    /// <summary>
+    /// The bridges of <paramref name="recipe"/> around <paramref name="lm"/>, over the encoder features cached in
+    /// <paramref name="featureCache"/> (a kind built on LiMBeR's setting shares the LiMBeR run's cache).
+    /// </summary>
+    internal static LimberKindModel Build(LimberRecipe recipe, FrozenLanguageModel lm, KindContext context, string featureCache)
+    {
+        var (train, test, classes) = LoadImages(recipe, context);
+        if (recipe.Data.TrainLimit > 0 && recipe.Data.TrainLimit < train.Count) train = train.Slice(0, recipe.Data.TrainLimit);
+        test = test.Slice(0, Math.Min(recipe.Evaluation.TestLimit, test.Count));
+        var features = EncoderFeatures.Load(recipe, context, train, test, featureCache);
+        return new LimberKindModel(recipe, lm.Model, lm.Tokenizer, lm.Source, features, train, test, new CaptionBuilder(classes, CaptionTemplates.Continuations))
         {
-            LmReport = lmReport,
-            BundleEncoderFactory = () => features.Any(f => f.Encoder == r.Bundle.Encoder) ? EncoderFeatures.Pooled(r, r.Bundle.Encoder, context) : null,
+            LmReport = lm.Report,
+            BundleEncoderFactory = () => features.Any(f => f.Encoder == recipe.Bundle.Encoder) ? EncoderFeatures.Pooled(recipe, recipe.Bundle.Encoder, context) : null,
         };
     }
 
@@ -59,13 +66,13 @@ public sealed class LimberKind : IModelKind
         return (train, test, train.ClassNames.Select(name => new ClassWords(name, [], [], "")).ToArray());
     }
 
-    /// <summary>The frozen LM: the trained checkpoint of the <c>gpt</c> recipe, or a GPT-2 folder; with what it came from and where its own report is (a recipe's).</summary>
-    public static (GptModel Model, BytePairTokenizer Tokenizer, string Source, string? Report) LoadLanguageModel(LimberRecipe recipe, KindContext context)
+    /// <summary>The frozen LM: the trained checkpoint of the <c>gpt</c> recipe, or a GPT-2 folder.</summary>
+    public static FrozenLanguageModel LoadLanguageModel(LimberRecipe recipe, KindContext context)
     {
         if (recipe.Lm.Folder is { } folder)
         {
             var hf = HuggingFaceGpt2.Load(context.Resolve(folder));
-            return (hf.Model, hf.Tokenizer, "folder " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(context.Resolve(folder), HuggingFaceGpt2.WeightsFile))))[..16], null);
+            return new FrozenLanguageModel(hf.Model, hf.Tokenizer, "folder " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(context.Resolve(folder), HuggingFaceGpt2.WeightsFile))))[..16], null, null);
         }
         var lmRecipe = KindRegistry.Default.LoadRecipe(context.Resolve(recipe.Lm.RecipeOrDefault));
         if (lmRecipe is not GptRecipe) throw new RecipeException("(recipe)", "lm.recipe", $"'{recipe.Lm.RecipeOrDefault}' is a {lmRecipe.Kind} recipe, not a gpt one");
@@ -75,7 +82,10 @@ public sealed class LimberKind : IModelKind
             throw new TrainingException($"the language model {lmRecipe.Name} is not trained yet ({checkpoint}): run `langbridge train --recipe {recipe.Lm.RecipeOrDefault}` first");
         var model = (GptKindModel)KindRegistry.Default.KindOf(lmRecipe).Create(lmRecipe, context);
         model.LoadWeights(checkpoint);
-        return (model.Model.Frozen(), model.Tokenizer, "checkpoint " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(checkpoint)))[..16],
-            Path.Combine(run.ReportDir, "metrics.json"));
+        return new FrozenLanguageModel(model.Model.Frozen(), model.Tokenizer, "checkpoint " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(checkpoint)))[..16],
+            Path.Combine(run.ReportDir, "metrics.json"), model.Corpus);
     }
 }
+
+/// <summary>A frozen causal LM with its tokenizer, what it came from, its own report (a pipeline LM's) and the text it was pretrained on (null for a GPT-2 folder).</summary>
+public sealed record FrozenLanguageModel(GptModel Model, BytePairTokenizer Tokenizer, string Source, string? Report, TextCorpus? Corpus);

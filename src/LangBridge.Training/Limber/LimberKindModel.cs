@@ -80,7 +80,7 @@ public sealed class LimberKindModel : KindModel
     /// <summary>The encoder the bundle serves as one module, or null when it is not available.</summary>
     public EncoderFeatures.PooledEncoder? BundleEncoder => bundleEncoder.Value;
 
-    private EncoderFeatures.PooledEncoder RequireBundleEncoder() =>
+    internal EncoderFeatures.PooledEncoder RequireBundleEncoder() =>
         BundleEncoder ?? throw new TrainingException($"the bundle's encoder {recipe.Bundle.Encoder} is not available (is its recipe trained?)");
 
     public override BundleDefinition DefineBundle() => LimberBundle.Define(this, RequireBundleEncoder());
