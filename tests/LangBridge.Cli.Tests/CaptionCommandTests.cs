@@ -107,4 +107,43 @@ public sealed class CaptionCommandTests : IDisposable
         Assert.Single(plain.OutputLines);
         Assert.StartsWith(_dir.File("outside", "a.png") + ": A picture of", plain.OutputLines[0]);
     }
+
+    [Fact]
+    public void Vlap_in_the_gpt2_folder_setting_trains_evaluates_exports_verifies_and_ranks_words()
+    {
+        var limber = GptFolderRun();
+        var recipe = _dir.File("vlap-gpt2.json");
+        File.WriteAllText(recipe, $$"""
+            { "name": "vlap-gpt2", "kind": "vlap", "limber": "{{limber.Replace("\\", "/")}}", "seed": 1,
+              "training": { "steps": 6, "batchSize": 8, "learningRate": 0.01, "warmupSteps": 0, "checkpointEvery": 6, "logEvery": 2, "threads": 1 },
+              "evaluation": { "nearestWords": 3 } }
+            """);
+
+        Run("train", "--recipe", limber);
+        Run("train", "--recipe", recipe);
+        Run("evaluate", "--recipe", recipe);
+        using (var metrics = JsonDocument.Parse(File.ReadAllText(_dir.File("artifacts", "reports", "vlap-gpt2", "metrics.json"))))
+        {
+            // A GPT-2 folder brings no corpus: the prior is uniform, and says so.
+            Assert.StartsWith("uniform", metrics.RootElement.GetProperty("word_prior").GetString());
+            var random = metrics.RootElement.GetProperty("encoders").GetProperty("random");
+            Assert.InRange(random.GetProperty("zero_shot_accuracy").GetDouble(), 0, 1);
+            Assert.InRange(random.GetProperty("limber").GetProperty("retrieval_i2t_r1").GetDouble(), 0, 1);
+            Assert.Equal(3, random.GetProperty("nearest_words").GetProperty("sandal").GetArrayLength());
+        }
+        Run("export", "--recipe", recipe);
+        Run("verify", "--recipe", recipe, "--images", "12");
+
+        File.WriteAllBytes(_dir.File("outside", "a.png"), Images.Png(40, 7));
+        var json = Run("words", _dir.File("artifacts", "bundles", "vlap-gpt2"), _dir.File("outside", "a.png"), "--top", "4", "--json");
+        using var words = JsonDocument.Parse(json.StandardOutput);
+        var ranked = words.RootElement.GetProperty("images")[0].GetProperty("words").EnumerateArray().ToArray();
+        Assert.Equal(4, ranked.Length);
+        var scores = ranked.Select(w => w.GetProperty("score").GetDouble()).ToArray();
+        Assert.Equal(scores.OrderDescending(), scores);
+        Assert.All(scores, v => Assert.InRange(v, -1.0001, 1.0001));
+        // The VLAP bundle is a captioning bundle too.
+        Assert.Single(Run("caption", _dir.File("artifacts", "bundles", "vlap-gpt2"), _dir.File("outside", "a.png"), "--max-tokens", "3").OutputLines);
+        Assert.NotEqual(0, LangBridgeCli.Run(_dir.Path, "words", _dir.File("artifacts", "bundles", "vlap-gpt2"), _dir.File("outside", "a.png"), "--top", "0").ExitCode);
+    }
 }
