@@ -55,7 +55,7 @@ internal sealed class VlapTrainingTask : ITrainingTask
             using var batch = all.index_select(0, indices);                                           // (B, F)
             var caption = lm.CaptionLoss(lm.Prefix(encoder, batch), targets).mean();
             using var soft = lm.Bridge(encoder).call(batch);                                         // (B, k, D), no dropout
-            var assign = WordSpace.AssignmentLoss(assignment, model.Words.Scores(WordSpace.Mapped(soft)), textScores, logPrior);
+            var assign = assignment.Compute(model.Words.Scores(WordSpace.Mapped(soft)), textScores, logPrior);
             terms["caption_" + encoder.Key()] = caption.detach();
             terms["assign_" + encoder.Key()] = assign.detach();
             var loss = caption + assign * weight;

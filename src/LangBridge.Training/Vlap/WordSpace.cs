@@ -2,7 +2,6 @@ using LangBridge.Layers;
 using LangBridge.Onnx.Export;
 using LangBridge.Onnx.Graph;
 using LangBridge.Training.Limber;
-using LangBridge.Training.Losses;
 using static TorchSharp.torch;
 
 namespace LangBridge.Training.Vlap;
@@ -73,8 +72,4 @@ public sealed class WordSpace : nn.Module<Tensor, Tensor>, IOnnxExportable
         var w = targets.Weights.unsqueeze(2);                                                        // (B, C, 1)
         return states.mul(w).sum(1).div(w.sum(1)).MoveToOuterDisposeScope();                        // (B, D)
     }
-
-    /// <summary>VLAP's swapped assignment loss of image and text word scores, each (B, V), with the word prior's log as marginal.</summary>
-    public static Tensor AssignmentLoss(SwappedAssignmentLoss loss, Tensor imageScores, Tensor textScores, Tensor? logPrior) =>
-        loss.Compute(imageScores, textScores, logPrior);
 }
