@@ -144,11 +144,7 @@ public sealed class Captioner : IDisposable
         return [.. soft, .. Embed(Settings.PromptIds)];                                            // (1, k + P, D)
     }
 
-    private void CheckImage(PixelImage image)
-    {
-        if (image.Width != Image.Width || image.Height != Image.Height || image.Channels != Image.Channels)
-            throw new InputShapeException("image", $"{Image.Width}×{Image.Height} pixels (W×H), {Image.Channels} channel(s)", $"{image.Width}×{image.Height}, {image.Channels} channel(s)");
-    }
+    private void CheckImage(PixelImage image) => ImageNormalizer.RequireShape(image, Image);
 
     private Caption Generate(PixelImage image, SamplingOptions options, Action<string>? onText, CancellationToken cancellation)
     {

@@ -83,8 +83,7 @@ public sealed class ImageToWords : IDisposable
         foreach (var image in images)
         {
             ArgumentNullException.ThrowIfNull(image);
-            if (image.Width != Image.Width || image.Height != Image.Height || image.Channels != Image.Channels)
-                throw new InputShapeException("image", $"{Image.Width}×{Image.Height} pixels (W×H), {Image.Channels} channel(s)", $"{image.Width}×{image.Height}, {image.Channels} channel(s)");
+            ImageNormalizer.RequireShape(image, Image);
         }
         _gate.Enter();
         try

@@ -84,11 +84,7 @@ public sealed class ImageEmbedder : IDisposable
         for (var i = 0; i < images.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(images[i], nameof(images));
-            if (images[i].Width != Image.Width || images[i].Height != Image.Height || images[i].Channels != Image.Channels)
-            {
-                throw new InputShapeException($"image {i}", $"{Image.Width}×{Image.Height} pixels (W×H), {Image.Channels} channel(s)",
-                    $"{images[i].Width}×{images[i].Height}, {images[i].Channels} channel(s)");
-            }
+            ImageNormalizer.RequireShape(images[i], Image, $"image {i}");
         }
 
         var size = Image.ElementCount;

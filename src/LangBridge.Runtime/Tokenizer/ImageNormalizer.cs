@@ -8,6 +8,17 @@ namespace LangBridge.Runtime;
 /// </summary>
 public static class ImageNormalizer
 {
+    /// <summary>Throws unless <paramref name="image"/> has <paramref name="spec"/>'s size and channels (checked before any work of a batch starts).</summary>
+    /// <exception cref="InputShapeException">It has not; <paramref name="what"/> names the image in the message.</exception>
+    internal static void RequireShape(PixelImage image, ImageSpec spec, string what = "image")
+    {
+        if (image.Width != spec.Width || image.Height != spec.Height || image.Channels != spec.Channels)
+        {
+            throw new InputShapeException(what, $"{spec.Width}×{spec.Height} pixels (W×H), {spec.Channels} channel(s)",
+                $"{image.Width}×{image.Height}, {image.Channels} channel(s)");
+        }
+    }
+
     /// <summary>
     /// Writes one image's model input (<c>C×H×W</c> floats) from interleaved 8-bit pixels.
     /// </summary>

@@ -25,8 +25,6 @@ public sealed class WordSpace : nn.Module<Tensor, Tensor>, IOnnxExportable
 
     private const double Eps = 1e-12;
 
-    public long Words => unit_words.shape[0];
-
     /// <summary>Cosine scores (B, V) of vectors (B, D) against every word.</summary>
     public Tensor Scores(Tensor vectors)
     {
